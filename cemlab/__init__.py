@@ -1,0 +1,44 @@
+"""cemlab: a research workbench for Customer Experience Management surveys.
+
+Load a client's survey against an instrument, run the analyses a CX consultant needs,
+and render one HTML report per client.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("cemlab")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+from cemlab.exceptions import (  # noqa: E402
+    AnalysisError,
+    CemlabError,
+    DataError,
+    InstrumentError,
+    ParamsError,
+    RenderError,
+)
+from cemlab.instrument import Instrument, list_instruments, load_instrument  # noqa: E402
+from cemlab.survey import QualityLog, Survey  # noqa: E402
+
+# --- foundation: loading and params (owned by io/params/validate) ---
+# --- analyses (owned by the analysis modules) ---
+# --- plots ---
+# --- synth ---
+# --- render ---
+
+__all__ = [
+    "__version__",
+    "AnalysisError",
+    "CemlabError",
+    "DataError",
+    "Instrument",
+    "InstrumentError",
+    "ParamsError",
+    "QualityLog",
+    "RenderError",
+    "Survey",
+    "list_instruments",
+    "load_instrument",
+]

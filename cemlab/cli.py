@@ -1,0 +1,103 @@
+"""The `cemlab` command: argument parsing and printing only; the work is in the package.
+
+Exit codes: 0 success, 1 the data or a client failed (with a one-line reason), 2 usage error.
+A `CemlabError` is printed as its message; no traceback reaches a consultant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cemlab import __version__
+from cemlab.exceptions import CemlabError
+
+
+def _cmd_instruments(args: argparse.Namespace) -> int:
+    from cemlab.instrument import list_instruments, load_instrument
+
+    for name in list_instruments():
+        instrument = load_instrument(name)
+        print(f"{name}: {instrument.title or ''} ({len(instrument.items)} items)")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from cemlab.validate import validate_params_file
+
+    report = validate_params_file(args.params)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from cemlab.render import render_batch
+
+    batch = render_batch(
+        args.params,
+        reports_dir=args.reports,
+        jobs=args.jobs,
+        skip_unchanged=args.skip_unchanged,
+        progress=not args.no_progress,
+    )
+    print(batch.summary())
+    return 0 if batch.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cemlab",
+        description="cemlab: a research workbench for Customer Experience Management surveys.",
+    )
+    parser.add_argument("--version", action="version", version=f"cemlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("instruments", help="list the built-in instruments")
+    p.set_defaults(func=_cmd_instruments)
+
+    p = sub.add_parser(
+        "validate",
+        help="check a client's params and data; print the data-quality summary",
+        description="Exit 0 when the data can be analysed, 1 when it cannot, 2 on a usage error.",
+    )
+    p.add_argument("params", metavar="PARAMS.yaml", help="the client's params file")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "render",
+        help="render one HTML report per client",
+        description="Render reports/<client>/report.html for every params file given "
+        "(files or folders of *.yaml), plus reports/index.html.",
+    )
+    p.add_argument("params", nargs="+", metavar="PARAMS", help="params files or folders")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="clients in parallel (default: cores)")
+    p.add_argument("--reports", default="reports", help="output folder (default: reports)")
+    p.add_argument(
+        "--skip-unchanged",
+        action="store_true",
+        help="skip a client whose params, data and notebook are unchanged since its last report",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_render)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except CemlabError as exc:
+        print(f"cemlab {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"cemlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
