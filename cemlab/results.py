@@ -1,0 +1,212 @@
+"""Result tables: tidy DataFrames that read well in JupyterLab and carry the suppression rule.
+
+Every analysis returns a `ResultTable`: a plain pandas DataFrame underneath (index, columns,
+``to_csv``, ``to_excel`` all work) with a title and a styled ``_repr_html_`` that rounds numbers
+and marks suppressed cells. Suppression follows one convention everywhere:
+
+* a cell computed from fewer than ``min_group_size`` respondents holds NaN;
+* the row's ``suppressed`` column is True and ``suppressed_reason`` says why (``"n = 3 < 5"``).
+
+`suppress` applies that rule; derived figures (gaps, differences, findings) are computed from the
+suppressed columns, so a hidden value can never leak through them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: How columns are shown in a notebook, by name pattern. Percentages are 0-100.
+_PERCENT_PREFIXES = ("pct_", "share_", "gap_pct", "net_agree")
+_P_VALUE_PREFIXES = ("p_", "p-val")
+SUPPRESSED_LABEL = "suppressed"
+
+
+class ResultTable(pd.DataFrame):
+    """A DataFrame with a ``title``, ``notes`` and a readable notebook display."""
+
+    _metadata = ["title", "notes", "min_group_size"]
+
+    def __init__(self, *args, title: str = "", notes: str = "", min_group_size=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = title
+        self.notes = notes
+        self.min_group_size = min_group_size
+
+    @property
+    def _constructor(self):
+        return ResultTable
+
+    def to_frame(self) -> pd.DataFrame:
+        """A plain DataFrame copy (for code that checks ``type(df) is pd.DataFrame``)."""
+        return pd.DataFrame(self)
+
+    def style_table(self):
+        """A pandas Styler: numbers rounded by column kind, suppressed cells marked in grey."""
+        frame = pd.DataFrame(self)
+        suppressed_rows = (
+            frame["suppressed"].fillna(False).astype(bool)
+            if "suppressed" in frame.columns
+            else pd.Series(False, index=frame.index)
+        )
+        formatters = {}
+        for column in frame.columns:
+            if not pd.api.types.is_float_dtype(frame[column]):
+                continue
+            formatters[column] = _formatter_for(str(column))
+        styler = frame.style.format(formatters, na_rep="–")
+        marked = frame.columns[[pd.api.types.is_float_dtype(frame[c]) for c in frame.columns]]
+
+        def _mark(row: pd.Series) -> list[str]:
+            if not suppressed_rows.loc[row.name]:
+                return [""] * len(row)
+            return [
+                "color: #888; font-style: italic" if pd.isna(v) and c in marked else ""
+                for c, v in row.items()
+            ]
+
+        if suppressed_rows.any():
+            rows = frame.index[suppressed_rows.to_numpy()]
+            styler = styler.apply(_mark, axis=1)
+            styler = styler.format(
+                {c: _formatter_for(str(c)) for c in marked},
+                subset=pd.IndexSlice[rows, list(marked)],
+                na_rep=SUPPRESSED_LABEL,
+            )
+        if self.title:
+            styler = styler.set_caption(html.escape(self.title))
+        styler = styler.set_table_styles(
+            [
+                {"selector": "caption", "props": "font-weight: bold; text-align: left;"},
+                {"selector": "td, th", "props": "padding: 2px 8px;"},
+            ]
+        )
+        return styler.hide(axis="index") if _is_default_index(frame) else styler
+
+    def _repr_html_(self) -> str:  # JupyterLab display
+        body = self.style_table().to_html()
+        if self.notes:
+            body += f"<p style='font-size: 90%; color: #555'>{html.escape(self.notes)}</p>"
+        return body
+
+
+def _is_default_index(frame: pd.DataFrame) -> bool:
+    return isinstance(frame.index, pd.RangeIndex)
+
+
+def _formatter_for(column: str):
+    name = column.lower()
+    if name.startswith(_P_VALUE_PREFIXES) or name in {"p", "pvalue", "p_value"}:
+        return lambda v: "–" if pd.isna(v) else ("< 0.001" if v < 0.001 else f"{v:.3f}")
+    if name.startswith(_PERCENT_PREFIXES) or name.endswith("_pct"):
+        return lambda v: "–" if pd.isna(v) else f"{v:.1f}"
+    if name in {"n", "n_eff", "effective_n"} or name.startswith("n_"):
+        return lambda v: "–" if pd.isna(v) else f"{v:,.0f}"
+    return lambda v: "–" if pd.isna(v) else f"{v:.2f}"
+
+
+def result_table(
+    frame: pd.DataFrame, *, title: str = "", notes: str = "", min_group_size: int | None = None
+) -> ResultTable:
+    """Wrap a tidy DataFrame as a `ResultTable`."""
+    return ResultTable(frame, title=title, notes=notes, min_group_size=min_group_size)
+
+
+def suppress(
+    frame: pd.DataFrame,
+    *,
+    n_column: str | Iterable[str] = "n",
+    min_group_size: int,
+    value_columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Blank every value computed from fewer than ``min_group_size`` respondents.
+
+    Parameters
+    ----------
+    frame
+        A tidy result, one row per cell group (item x group, item pair, ...).
+    n_column
+        The base(s) of each row. With several (e.g. ``n_management`` and ``n_staff`` of a gap),
+        a row is suppressed when any base is below the minimum.
+    min_group_size
+        The confidentiality threshold (params ``min_group_size``, default 5).
+    value_columns
+        Columns to blank; by default every float column except the bases.
+
+    Returns
+    -------
+    A copy with the values blanked and ``suppressed`` / ``suppressed_reason`` columns set
+    (combined with any suppression already recorded).
+    """
+    if min_group_size < 1:
+        raise ValueError(f"min_group_size must be at least 1, got {min_group_size}")
+    n_columns = [n_column] if isinstance(n_column, str) else list(n_column)
+    out = frame.copy()
+    if value_columns is None:
+        value_columns = [
+            c
+            for c in out.columns
+            if c not in n_columns and pd.api.types.is_float_dtype(out[c]) and c != "suppressed"
+        ]
+    value_columns = list(value_columns)
+    too_small = pd.Series(False, index=out.index)
+    reasons = pd.Series("", index=out.index, dtype=object)
+    for column in n_columns:
+        bases = out[column]
+        small = bases.isna() | (bases < min_group_size)
+        label = "n" if column == "n" else column
+        for idx in out.index[small]:
+            base = bases.loc[idx]
+            shown = "0" if pd.isna(base) else f"{base:.0f}"
+            text = f"{label} = {shown} < {min_group_size}"
+            reasons.loc[idx] = f"{reasons.loc[idx]}; {text}" if reasons.loc[idx] else text
+        too_small |= small
+    previous = (
+        out["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in out.columns
+        else pd.Series(False, index=out.index)
+    )
+    previous_reason = (
+        out["suppressed_reason"].fillna("").astype(object)
+        if "suppressed_reason" in out.columns
+        else pd.Series("", index=out.index, dtype=object)
+    )
+    out.loc[too_small, value_columns] = np.nan
+    combined = pd.Series(
+        [_join_reasons(old, new) for old, new in zip(previous_reason, reasons)], index=out.index
+    )
+    out["suppressed"] = previous | too_small
+    out["suppressed_reason"] = combined.where(out["suppressed"], "")
+    return out
+
+
+def _join_reasons(old: str, new: str) -> str:
+    parts = [p for p in (old.split("; ") + new.split("; ")) if p]
+    return "; ".join(dict.fromkeys(parts))
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> list[Path]:
+    """Write each table as ``<name>.csv`` and all of them as sheets of ``tables.xlsx``.
+
+    Returns the paths written. Sheet names are cut to Excel's 31 characters.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        path = folder / f"{name}.csv"
+        pd.DataFrame(table).to_csv(path, index=not _is_default_index(table), lineterminator="\n")
+        written.append(path)
+    if tables:
+        xlsx = folder / "tables.xlsx"
+        with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+            for name, table in tables.items():
+                pd.DataFrame(table).to_excel(
+                    writer, sheet_name=name[:31], index=not _is_default_index(table)
+                )
+        written.append(xlsx)
+    return written
