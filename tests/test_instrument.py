@@ -1,0 +1,131 @@
+"""The instrument format and the built-in instruments."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from cemlab import InstrumentError, list_instruments, load_instrument
+from cemlab.instrument import parse_instrument
+
+# The study items with their exact ids, dimensions and statement text (issue "Foundation", §2).
+STUDY_ITEMS = {
+    "lead_decisions": ("leadership", "Leaders make decisions that are consistent with our customer experience strategy"),
+    "lead_commitment": ("leadership", "Our company's top executives demonstrate their commitment to our customer experience strategy"),
+    "lead_champions": ("leadership", "Our leaders have been trained as champions of our customer experience and are leading its implementation"),
+    "own_partnership": ("ownership", "We have created a partnership between marketing, HR and Operations to define and deliver the customer experience"),
+    "cust_profitable": ("target_customers", "We have identified our most profitable customers"),
+    "cust_rating": ("target_customers", "We are clear about how these customers rate their experience on the things that are most important to them"),
+    "brand_promise": ("brand_promise", "We have defined a brand promise that differentiates us in the eyes of our target customers"),
+    "brand_touchline": ("brand_promise", "We have mapped our customer touchline to determine the key points of contact our customers have with us and how our promise should be delivered at each"),
+    "touch_improve": ("touchpoints", "We have identified how to improve our services and processes to deliver our customer promise in a way that is consistently valuable to target customers"),
+    "train_satisfaction": ("training", "We are satisfied with the customer experience training we receive"),
+    "train_comms": ("training", "We have continuing internal communications to build clarity and commitment around implementing the customer experience"),
+    "meas_scorecard": ("measurement", "We have a scorecard of indicators that provide leaders with objective and timely feedback on how well we are delivering against our promise"),
+    "kpi_monitor": ("kpis", "Leaders measure and monitor the quality of the customer experience"),
+    "kpi_reward": ("kpis", "Our leaders reward employees who put customers first"),
+}
+
+TEN_PRACTICES = ["leadership", "ownership", "target_customers", "customer_value", "brand_promise",
+                 "touchpoints", "training", "cem_before_crm", "measurement", "kpis"]
+
+MINIMAL = """
+name: my-survey
+scale: {min: 1, max: 5}
+bands: {disagree: [1, 2], neutral: [3, 3], agree: [4, 5]}
+groups: {column: role, levels: [management, staff]}
+dimensions:
+  - id: service
+    title: Service
+    items:
+      - {id: s1, text: We answer quickly, source: cemlab}
+      - {id: s2, text: We rarely keep customers waiting, source: cemlab, reverse: true}
+"""
+
+
+def test_builtin_instruments_are_listed_and_load():
+    assert list_instruments() == ["cem-maturity", "customer-feedback"]
+    for name in list_instruments():
+        assert load_instrument(name).name == name
+
+
+def test_cem_maturity_has_the_study_items_verbatim():
+    instrument = load_instrument("cem-maturity")
+    for item_id, (dimension, text) in STUDY_ITEMS.items():
+        item = instrument.item(item_id)
+        assert item.text == text
+        assert item.source == "study"
+        assert instrument.dimension_of(item_id).id == dimension
+    paraphrased = {i.id for i in instrument.items if i.paraphrased}
+    assert paraphrased == {"cust_rating", "train_satisfaction"}
+
+
+def test_cem_maturity_covers_ten_practices_with_two_items_each():
+    instrument = load_instrument("cem-maturity")
+    assert [d.id for d in instrument.dimensions] == TEN_PRACTICES
+    assert all(len(d.items) >= 2 for d in instrument.dimensions)
+    assert all(i.source == "cemlab" for i in instrument.items if i.id not in STUDY_ITEMS)
+    assert (instrument.scale.min, instrument.scale.max) == (1, 10)
+    bands = instrument.bands
+    assert [bands.band_of(s) for s in range(1, 11)] == ["disagree"] * 4 + ["neutral"] * 2 + ["agree"] * 4
+    assert instrument.groups.column == "role"
+    assert instrument.groups.levels == ["management", "staff"]
+
+
+def test_customer_feedback_has_a_recommend_item_and_touchpoints():
+    instrument = load_instrument("customer-feedback")
+    assert instrument.recommend.id == "ltr"
+    assert (instrument.recommend.scale.min, instrument.recommend.scale.max) == (0, 10)
+    assert "sat_overall" in instrument.item_ids
+    journey = [i.id for i in instrument.items if i.id.startswith("sat_") and i.id != "sat_overall"]
+    assert len(journey) >= 5
+
+
+def test_a_consultants_own_instrument_loads_from_a_path(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    instrument = load_instrument(path)
+    assert instrument.item_ids == ["s1", "s2"]
+    assert instrument.item("s2").reverse
+    assert instrument.scale.reverse(2) == 4
+    assert instrument.bands_of("s1").band_of(4) == "agree"
+    table = instrument.item_table()
+    assert table["statement"].tolist() == ["We answer quickly", "We rarely keep customers waiting"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.pop("scale"), "key 'scale': this key is required but missing"),
+        (lambda d: d["dimensions"][0]["items"][0].update(txt="x"),
+         "key 'dimensions[service].items[s1].txt': unknown key"),
+        (lambda d: d["dimensions"][0]["items"][1].pop("text"),
+         "key 'dimensions[service].items[s2].text': this key is required but missing"),
+        (lambda d: d["dimensions"][0]["items"][1].update(source="survey"),
+         "key 'dimensions[service].items[s2].source'"),
+        (lambda d: d["bands"].pop("neutral"), "score 3 of the 1-5 scale is in no band"),
+        (lambda d: d["bands"].update(agree=[3, 5]), "bands must not overlap"),
+        (lambda d: d["scale"].update(max=1), "max (1) must be greater than min (1)"),
+        (lambda d: d["dimensions"][0]["items"][1].update(id="s1"), "item id 's1' is used twice"),
+        (lambda d: d.update(recommend={"id": "ltr", "text": "Recommend?", "scale": {"min": 1, "max": 10}}),
+         "the recommend item must use the 0-10 scale"),
+    ],
+)
+def test_a_malformed_instrument_names_the_key(tmp_path, change, expected):
+    data = yaml.safe_load(MINIMAL)
+    change(data)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(path)
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_unknown_name_and_non_mapping_are_clear_errors(tmp_path):
+    with pytest.raises(InstrumentError, match="no built-in instrument of that name.*cem-maturity"):
+        load_instrument("cem-maturty")
+    with pytest.raises(InstrumentError, match="must be a YAML mapping"):
+        parse_instrument("- just\n- a list\n", "list.yaml")
+    with pytest.raises(InstrumentError, match="not valid YAML"):
+        parse_instrument("name: [unclosed\n", "bad.yaml")
