@@ -26,6 +26,7 @@ from cemlab.survey import QualityLog, Survey  # noqa: E402
 # --- analyses (owned by the analysis modules) ---
 # --- plots ---
 # --- synth ---
+from cemlab.benchmarks import list_benchmarks, load_benchmark  # noqa: E402
 # --- render ---
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "QualityLog",
     "RenderError",
     "Survey",
+    "list_benchmarks",
     "list_instruments",
+    "load_benchmark",
     "load_instrument",
 ]
