@@ -664,8 +664,7 @@ def generate(spec: Spec | dict | str | Path, seed: int | None = None) -> pd.Data
     for j, item_id in enumerate(item_ids):
         scores = _item_scores(spec, instrument, item_id, latent[item_id], group, answered[:, j])
         if spec.missing > 0:
-            frame[item_id] = pd.array(np.where(answered[:, j], scores, 0), dtype="Int64")
-            frame[item_id][~answered[:, j]] = pd.NA
+            frame[item_id] = pd.Series(scores, dtype="Int64").mask(~answered[:, j])
         else:
             frame[item_id] = scores
     return pd.DataFrame(frame)
@@ -811,7 +810,7 @@ def _format(frame: pd.DataFrame, fmt: FileFormat, rng: np.random.Generator) -> p
     """Apply a file format's labels and headers (missing answers stay NaN for ``na_rep``)."""
     out = frame.copy()
     for column, levels in fmt.labels.items():
-        values = out[column].astype(object).to_numpy()
+        values = out[column].to_numpy(dtype=object, copy=True)
         for level, labels in levels.items():
             rows = np.flatnonzero(values == level)
             values[rows] = np.array(labels, dtype=object)[rng.integers(0, len(labels), len(rows))]
