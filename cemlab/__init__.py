@@ -23,6 +23,8 @@ from cemlab.instrument import Instrument, list_instruments, load_instrument  # n
 from cemlab.survey import QualityLog, Survey  # noqa: E402
 
 # --- foundation: loading and params (owned by io/params/validate) ---
+from cemlab.io import load, read_table  # noqa: E402
+from cemlab.params import Client, Params, load_client, load_params  # noqa: E402
 # --- analyses (owned by the analysis modules) ---
 # --- plots ---
 # --- synth ---
@@ -44,4 +46,10 @@ __all__ = [
     "list_instruments",
     "load_benchmark",
     "load_instrument",
+    "Client",
+    "Params",
+    "load",
+    "load_client",
+    "load_params",
+    "read_table",
 ]

@@ -36,6 +36,10 @@ class QualityLog:
     source: str = ""
     rows_read: int = 0
     issues: list[QualityIssue] = field(default_factory=list)
+    #: How the file was read, e.g. "CSV Qualtrics export, UTF-8, ',' delimited, 3 header rows".
+    reading: str = ""
+    #: Which column of the client's file fed each field (item id, group column, respondent_id...).
+    columns: dict[str, str] = field(default_factory=dict)
 
     def add(self, kind: str, message: str, **where: object) -> None:
         self.issues.append(QualityIssue(kind=kind, message=message, **where))
@@ -79,6 +83,8 @@ class Survey:
     instrument: Instrument
     quality: QualityLog = field(default_factory=QualityLog)
     source: Path | None = None
+    #: Groups with fewer respondents than this get their results suppressed in reports.
+    min_group_size: int = 5
 
     @property
     def group_column(self) -> str:
@@ -113,7 +119,9 @@ class Survey:
 
     def subset(self, mask: pd.Series) -> Survey:
         """A Survey of the respondents where ``mask`` is true (same instrument and log)."""
-        return Survey(self.responses[mask], self.instrument, self.quality, self.source)
+        return Survey(
+            self.responses[mask], self.instrument, self.quality, self.source, self.min_group_size
+        )
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k} {v}" for k, v in self.group_sizes().items())

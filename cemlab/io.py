@@ -1,0 +1,1122 @@
+"""Reading a client's survey file, of any common format, into one validated `Survey`.
+
+Two steps. `read_table` turns a file (CSV in any common dialect, Excel, SPSS, a Qualtrics or
+SurveyMonkey export) into a `RawTable` that keeps the header rows and the row numbers the
+client's spreadsheet shows. `load` matches its columns to the instrument's items, maps group
+labels, checks every answer and records whatever it excludes or sets missing in the QualityLog.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cemlab.exceptions import DataError, located
+from cemlab.instrument import Instrument, load_instrument
+from cemlab.survey import QualityLog, Survey
+
+#: Answers that mean "no answer", compared after `normalize_text` (case, punctuation, spaces).
+MISSING_ANSWERS = frozenset(
+    [
+        "dont know",
+        "don t know",
+        "do not know",
+        "dk",
+        "n a",
+        "na",
+        "not applicable",
+        "refused",
+        "prefer not to say",
+        "prefer not to answer",
+        "no answer",
+        "no opinion",
+        "missing",
+        "nie wiem",
+        "brak zdania",
+        "nie dotyczy",
+        "trudno powiedzieć",
+        "odmowa",
+        "odmowa odpowiedzi",
+        "brak odpowiedzi",
+        "weiß nicht",
+        "keine angabe",
+        "",
+    ]
+)
+
+#: Optional respondent-level fields a `columns` mapping may name besides items and the group.
+EXTRA_FIELDS = ("respondent_id", "segment", "weight", "wave")
+
+#: Column names that identify respondents in survey-tool exports, after `normalize_text`.
+_ID_NAMES = ("respondent id", "respondentid", "responseid", "response id", "respondent", "id")
+
+#: A Likert label that carries its score first: "7 - Agree", "10 = Strongly agree", "1 – Best".
+_LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)]\s*|\s+)\D")
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_SAV_MAGIC = (b"$FL2", b"$FL3")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office 97 files)
+
+#: Letters that only make sense decoded from Windows-1250 (Polish, Czech, ...), versus those
+#: only Windows-1252 gives (French, Spanish, Nordic), at the bytes where the two code pages differ.
+_CENTRAL_EUROPEAN = set("ąćęłńśźżčďěňřšťůžőűľĺŕăţşĄĆĘŁŃŚŹŻČĎĚŇŘŠŤŮŽŐŰĽĹŔĂŢŞ")
+_WESTERN = set("àèìòùñãõåæøœÀÈÌÒÙÑÃÕÅÆØŒ¿¡")
+
+
+def normalize_text(text: object) -> str:
+    """Text as compared when matching headers and labels: case, accents of punctuation, spaces.
+
+    Survey tools add non-breaking spaces, curly quotes, trailing question marks and double
+    spaces; none of that should stop "Leaders make decisions..." from matching.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    text = text.replace("’", "").replace("'", "").replace("‘", "")
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    return " ".join(text.split())
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column position: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+# -- the raw table ---------------------------------------------------------------------------
+
+
+@dataclass
+class RawColumn:
+    """One column of the client's file and every header text that can identify it."""
+
+    name: str
+    letter: str
+    texts: list[str]
+    value_labels: dict[object, str] = field(default_factory=dict)
+    missing_ranges: list[tuple[object, object]] = field(default_factory=list)
+
+    def is_user_missing(self, value: object) -> bool:
+        """True when SPSS declares ``value`` a user-missing code for this column."""
+        for low, high in self.missing_ranges:
+            try:
+                if low <= value <= high:  # type: ignore[operator]
+                    return True
+            except TypeError:
+                continue
+        return False
+
+
+@dataclass
+class RawTable:
+    """A client's file as read: header rows, columns, and cells keyed by spreadsheet row.
+
+    ``cells`` holds one row per data row, indexed by the row number the client's spreadsheet
+    shows (header rows count: the first data row of a plain CSV is row 2, of a Qualtrics export
+    row 4; SPSS numbers cases from 1). Blank cells are ``None``; CSV cells are text, Excel and
+    SPSS cells keep their numbers.
+    """
+
+    path: Path
+    format: str  # "csv", "xlsx" or "sav"
+    layout: str  # "plain", "qualtrics", "qualtrics-legacy", "surveymonkey" or "spss"
+    columns: list[RawColumn]
+    cells: pd.DataFrame
+    header_rows: list[list[str]]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    blank_rows: list[int] = field(default_factory=list)
+    malformed_rows: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def first_data_row(self) -> int:
+        return 1 if self.format == "sav" else len(self.header_rows) + 1
+
+    def column(self, name: str) -> RawColumn:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    def describe(self) -> str:
+        """One line saying how the file was read, for the data-quality summary."""
+        layout = {
+            "plain": "table",
+            "qualtrics": "Qualtrics export",
+            "qualtrics-legacy": "Qualtrics legacy export",
+            "surveymonkey": "SurveyMonkey export",
+            "spss": "SPSS data file",
+        }[self.layout]
+        parts = [f"{self.format.upper()} {layout}"]
+        if self.encoding:
+            parts.append(self.encoding)
+        if self.delimiter:
+            parts.append(f"{'tab' if self.delimiter == chr(9) else repr(self.delimiter)} delimited")
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.format != "sav":
+            rows = len(self.header_rows)
+            parts.append(f"{rows} header row{'s' if rows != 1 else ''}")
+        parts.append(f"{len(self.cells)} data rows, {len(self.columns)} columns")
+        return ", ".join(parts)
+
+
+def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
+    """Read any supported file into a `RawTable`, detecting the format from its content.
+
+    CSV (delimiter ``,`` ``;`` tab or ``|``; UTF-8 with or without BOM, UTF-16, Windows-1250 or
+    Windows-1252), Excel ``.xlsx`` (``sheet`` by name or 0-based position, default the first),
+    SPSS ``.sav``. Qualtrics (3 or legacy 2 header rows) and SurveyMonkey (2 header rows)
+    exports are recognised from their header rows. The file is only ever opened for reading.
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, not a table, or has no data rows.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            located(
+                "no such file" if not path.exists() else "not a file",
+                file=path,
+                fix=_nearby_files_hint(path),
+            )
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if path.stat().st_size == 0:
+        raise DataError(located("the file is empty", file=path, fix="export the survey data again"))
+    if head.startswith(_SAV_MAGIC):
+        table = _read_sav(path)
+    elif head.startswith(_ZIP_MAGIC):
+        table = _read_xlsx(path, sheet)
+    elif head.startswith(_OLE_MAGIC):
+        raise DataError(
+            located(
+                "this is an old-style Excel .xls (or other Office 97) file, which cemlab does not read",
+                file=path,
+                fix="open it in Excel and save it as .xlsx or as CSV",
+            )
+        )
+    else:
+        table = _read_csv(path)
+    if table.cells.empty:
+        raise DataError(
+            located(
+                f"no data rows below the {len(table.header_rows)} header row(s)",
+                file=path,
+                fix="check that this is the export with the responses, not an empty template",
+            )
+        )
+    return table
+
+
+def _nearby_files_hint(path: Path) -> str:
+    folder = path.parent if path.parent.is_dir() else None
+    if folder is None:
+        return f"the folder {path.parent} does not exist either; check the path"
+    names = [p.name for p in folder.iterdir() if p.is_file()]
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.5)
+    if close:
+        return f"check the path; files with similar names in {folder}: {', '.join(close)}"
+    return f"check the path (the folder {folder} exists)"
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """The file's text and the name of its encoding, told apart from the bytes themselves."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), "UTF-16"
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "UTF-8 with BOM"
+    if b"\x00" in raw[:4096]:
+        raise DataError(
+            located(
+                "this is not a text table (CSV), an Excel .xlsx or an SPSS .sav file",
+                file=path,
+                fix="export the survey responses as CSV, .xlsx or .sav",
+            )
+        )
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    decoded = {}
+    for encoding in ("cp1250", "cp1252"):
+        try:
+            decoded[encoding] = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if not decoded:
+        raise DataError(
+            located(
+                "cannot tell the text encoding (not UTF-8, Windows-1250 or Windows-1252)",
+                file=path,
+                fix="save the file as 'CSV UTF-8' from Excel",
+            )
+        )
+    if len(decoded) == 1:
+        encoding = next(iter(decoded))
+    else:
+        encoding = _central_or_western(decoded["cp1250"], decoded["cp1252"])
+    label = {"cp1250": "Windows-1250", "cp1252": "Windows-1252"}[encoding]
+    return decoded[encoding], label
+
+
+def _central_or_western(as_1250: str, as_1252: str) -> str:
+    """Pick Windows-1250 or -1252 by which gives real letters where the two disagree.
+
+    Both code pages decode almost any byte, so only a vote on plausible letters tells Polish
+    Excel output ("Zarząd") from Western ("Führungskraft", "élève"). A tie (no distinguishing
+    byte at all) means both give the same text.
+    """
+    central = western = 0
+    for a, b in zip(as_1250, as_1252):
+        if a == b:
+            continue
+        central += a in _CENTRAL_EUROPEAN
+        western += b in _WESTERN
+    return "cp1250" if central >= western and central > 0 else "cp1252"
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most consistent number of fields."""
+    sample = "\n".join(text.splitlines()[:50])
+    best, best_score = ",", (-1.0, 0)
+    for delimiter in (",", ";", "\t", "|"):
+        rows = [r for r in csv.reader(sample.splitlines(), delimiter=delimiter) if any(r)]
+        if not rows:
+            continue
+        counts = Counter(len(r) for r in rows)
+        width, seen = counts.most_common(1)[0]
+        if width < 2:
+            continue
+        score = (seen / len(rows), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(path: Path) -> RawTable:
+    text, encoding = _decode(path, path.read_bytes())
+    if not text.strip():
+        raise DataError(located("the file is empty", file=path, fix="export the survey data again"))
+    delimiter = _sniff_delimiter(text)
+    records = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter))
+    return _build_table(path, "csv", records, encoding=encoding, delimiter=delimiter)
+
+
+# -- Excel -----------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign zip file
+        raise DataError(
+            located(
+                f"cannot open as an Excel .xlsx workbook ({exc})",
+                file=path,
+                fix="open it in Excel and save it again as .xlsx, or export CSV",
+            )
+        ) from None
+    try:
+        names = book.sheetnames
+        if sheet is None:
+            chosen = names[0]
+        elif isinstance(sheet, int) and 0 <= sheet < len(names):
+            chosen = names[sheet]
+        elif isinstance(sheet, str) and sheet in names:
+            chosen = sheet
+        else:
+            raise DataError(
+                located(
+                    f"no sheet {sheet!r} in this workbook",
+                    file=path,
+                    fix=f"set sheet to one of {', '.join(repr(n) for n in names)}",
+                )
+            )
+        records = [
+            [_excel_cell(v) for v in row]
+            for row in book[chosen].iter_rows(min_row=1, min_col=1, values_only=True)
+        ]
+    finally:
+        book.close()
+    return _build_table(path, "xlsx", records, sheet=chosen)
+
+
+def _excel_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# -- header rows (CSV and Excel) -------------------------------------------------------------
+
+
+def _detect_layout(records: list[list[object]]) -> tuple[str, int]:
+    """Which survey tool wrote the file, and how many header rows it put above the data."""
+
+    def row(i: int) -> list[str]:
+        return [str(c).strip() for c in records[i]] if i < len(records) else []
+
+    first, second, third = row(0), row(1), row(2)
+    if any(cell.startswith('{"ImportId"') for cell in third):
+        return "qualtrics", 3
+    if first[:2] == ["V1", "V2"] and "ResponseID" in second:
+        return "qualtrics-legacy", 2
+    normalized = [normalize_text(c) for c in first]
+    if "respondent id" in normalized and second:
+        position = normalized.index("respondent id")
+        below = second[position] if position < len(second) else ""
+        if not _NUMBER.match(below.replace(" ", "")):
+            return "surveymonkey", 2
+    return "plain", 1
+
+
+def _build_table(
+    path: Path,
+    fmt: str,
+    records: list[list[object]],
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> RawTable:
+    while records and not any(_filled(c) for c in records[-1]):
+        records.pop()
+    if not records:
+        raise DataError(located("the file is empty", file=path, fix="export the survey data again"))
+    layout, n_header = _detect_layout(records)
+    width = max(len(r) for r in records[:n_header])
+    headers = [[_header_text(c) for c in r] + [""] * (width - len(r)) for r in records[:n_header]]
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    blank_rows: list[int] = []
+    malformed: dict[int, str] = {}
+    for number, record in enumerate(records[n_header:], start=n_header + 1):
+        cells = [_blank_to_none(c) for c in record]
+        if not any(c is not None for c in cells):
+            blank_rows.append(number)
+            continue
+        if len(cells) > width:
+            extra = [c for c in cells[width:] if c is not None]
+            if extra:
+                malformed[number] = (
+                    f"{len(cells)} cells but the header has {width} columns "
+                    f"(extra value {extra[0]!r}: a delimiter inside an unquoted answer?)"
+                )
+            cells = cells[:width]
+        rows.append(cells + [None] * (width - len(cells)))
+        numbers.append(number)
+    columns = _columns_from_headers(layout, headers)
+    cells_frame = pd.DataFrame(rows, index=pd.Index(numbers, name="row"), dtype=object)
+    cells_frame.columns = [c.name for c in columns] if len(columns) else []
+    unused = [
+        c.name
+        for c in columns
+        if not any(t.strip() for t in c.texts if not t.startswith("column "))
+        and cells_frame[c.name].isna().all()
+    ]
+    if unused:  # an empty trailing column from a trailing delimiter, as legacy Qualtrics writes
+        cells_frame = cells_frame.drop(columns=unused)
+        columns = [c for c in columns if c.name not in unused]
+    if len(columns) < 2 and layout == "plain":
+        raise DataError(
+            located(
+                "this does not look like a survey table: it has only one column"
+                + (f" (read as {delimiter!r}-delimited text)" if delimiter else ""),
+                file=path,
+                fix="export the responses with one column per question (CSV, .xlsx or .sav)",
+            )
+        )
+    return RawTable(
+        path=path,
+        format=fmt,
+        layout=layout,
+        columns=columns,
+        cells=cells_frame,
+        header_rows=headers,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        blank_rows=blank_rows,
+        malformed_rows=malformed,
+    )
+
+
+def _filled(cell: object) -> bool:
+    return _blank_to_none(cell) is not None
+
+
+def _blank_to_none(cell: object) -> object:
+    if cell is None:
+        return None
+    if isinstance(cell, str):
+        stripped = cell.strip()
+        return stripped or None
+    if isinstance(cell, float) and math.isnan(cell):
+        return None
+    return cell
+
+
+def _header_text(cell: object) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell).strip()
+
+
+def _columns_from_headers(layout: str, headers: list[list[str]]) -> list[RawColumn]:
+    columns: list[RawColumn] = []
+    block = ""
+    for position in range(len(headers[0])):
+        letter = column_letter(position)
+        cells = [h[position] for h in headers]
+        name = cells[0]
+        texts = [c for c in cells if c]
+        if layout == "qualtrics":
+            import_id = re.search(r'"ImportId"\s*:\s*"([^"]+)"', cells[2])
+            texts = [c for c in cells[:2] if c] + ([import_id.group(1)] if import_id else [])
+        elif layout == "surveymonkey":
+            question, sub = cells[0], cells[1]
+            block = question or block
+            if question and (not sub or sub in ("Response", "Open-Ended Response") or sub == question):
+                name = question
+            elif sub:
+                name = f"{block} - {sub}" if block else sub
+            texts = [t for t in (name, sub, question) if t]
+        columns.append(RawColumn(name=name or f"column {letter}", letter=letter, texts=texts))
+    seen: Counter[str] = Counter(c.name for c in columns)
+    for col in columns:
+        if seen[col.name] > 1:  # repeated header names: tell them apart by spreadsheet letter
+            col.name = f"{col.name} ({col.letter})"
+    return columns
+
+
+# -- SPSS ------------------------------------------------------------------------------------
+
+
+def _read_sav(path: Path) -> RawTable:
+    import pyreadstat
+
+    try:
+        # user_missing=True keeps declared missing codes (e.g. 99 "no answer") as values so that
+        # they can be counted; they are turned into missing answers in `load`.
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    except Exception as exc:  # pyreadstat.ReadstatError and friends on a damaged file
+        raise DataError(
+            located(
+                f"cannot read as an SPSS .sav file ({exc})",
+                file=path,
+                fix="save it again from SPSS, or export CSV",
+            )
+        ) from None
+    columns = []
+    for position, name in enumerate(frame.columns):
+        label = (meta.column_names_to_labels or {}).get(name) or ""
+        ranges = [(r["lo"], r["hi"]) for r in (meta.missing_ranges or {}).get(name, [])]
+        columns.append(
+            RawColumn(
+                name=name,
+                letter=column_letter(position),
+                texts=[name] + ([label] if label else []),
+                value_labels=dict((meta.variable_value_labels or {}).get(name, {})),
+                missing_ranges=ranges,
+            )
+        )
+    cells = frame.astype(object).map(_blank_to_none)
+    cells.index = pd.Index(range(1, len(frame) + 1), name="row")
+    return RawTable(
+        path=path,
+        format="sav",
+        layout="spss",
+        columns=columns,
+        cells=cells,
+        header_rows=[list(frame.columns), [c.texts[-1] for c in columns]],
+        encoding=meta.file_encoding,
+    )
+
+
+# -- matching columns to the instrument ------------------------------------------------------
+
+
+def _column_candidates(col: RawColumn) -> list[str]:
+    return [normalize_text(t) for t in [col.name, *col.texts] if normalize_text(t)]
+
+
+def _find_named_column(table: RawTable, wanted: str) -> list[RawColumn]:
+    """Columns a `columns` mapping value may mean: exact name, else any header text, else letter."""
+    exact = [c for c in table.columns if c.name == wanted]
+    if exact:
+        return exact
+    key = normalize_text(wanted)
+    by_text = [c for c in table.columns if key and key in _column_candidates(c)]
+    if by_text:
+        return by_text
+    return [c for c in table.columns if c.letter == wanted.strip().upper()]
+
+
+def _text_matches(statement: str, col: RawColumn) -> str | None:
+    """How a column's header carries an item's statement: "exact", "suffix" or None.
+
+    "suffix" covers Qualtrics matrix headers, "Q5 - Leaders make decisions ...", and
+    "Please rate ... - Leaders make decisions ...".
+    """
+    target = normalize_text(statement)
+    if not target:
+        return None
+    candidates = _column_candidates(col)
+    if target in candidates:
+        return "exact"
+    if any(c.endswith(" " + target) for c in candidates):
+        return "suffix"
+    return None
+
+
+def _closest_columns(table: RawTable, *targets: str, n: int = 3) -> list[str]:
+    """The table's column names most like any of ``targets`` (names or statement text)."""
+    scored: dict[str, float] = {}
+    for col in table.columns:
+        for candidate in _column_candidates(col):
+            for target in targets:
+                ratio = difflib.SequenceMatcher(None, normalize_text(target), candidate).ratio()
+                scored[col.name] = max(scored.get(col.name, 0.0), ratio)
+    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+    return [name for name, ratio in ranked[:n] if ratio >= 0.3]
+
+
+def _describe_choices(names: Iterable[str]) -> str:
+    names = list(names)
+    return ", ".join(repr(n) for n in names) if names else "(none similar)"
+
+
+@dataclass
+class _ColumnPlan:
+    """Which column of the file feeds each field of the Survey (None: not asked / absent)."""
+
+    fields: dict[str, str | None]
+    notes: list[str]
+
+
+def _plan_columns(
+    table: RawTable, instrument: Instrument, columns: Mapping[str, str | None]
+) -> _ColumnPlan:
+    group_field = instrument.groups.column
+    answer_fields = list(instrument.item_ids)
+    if instrument.recommend is not None:
+        answer_fields.append(instrument.recommend.id)
+    known = set(answer_fields) | {group_field, "group", *EXTRA_FIELDS}
+    mapping = dict(columns)
+    if "group" in mapping:
+        mapping.setdefault(group_field, mapping.pop("group"))
+    for key in mapping:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.5)
+            raise DataError(
+                located(
+                    f"the columns mapping names {key!r}, which is not an item of instrument "
+                    f"{instrument.name!r} nor one of {group_field}, {', '.join(EXTRA_FIELDS)}",
+                    file=table.path,
+                    fix=f"use one of {_describe_choices(close)}" if close else "check the spelling",
+                )
+            )
+
+    plan: dict[str, str | None] = {}
+    notes: list[str] = []
+    claimed: set[str] = set()
+    for key, wanted in mapping.items():
+        if wanted is None:
+            plan[key] = None
+            notes.append(f"{key}: not asked (columns mapping says null)")
+            continue
+        found = _find_named_column(table, str(wanted))
+        if len(found) != 1:
+            problem = "no column" if not found else f"{len(found)} columns"
+            listed = [c.name for c in found] or _closest_columns(table, str(wanted))
+            raise DataError(
+                located(
+                    f"the columns mapping sends {key} to {wanted!r}, but the file has {problem} "
+                    f"of that name; closest: {_describe_choices(listed)}",
+                    file=table.path,
+                    fix=f"set columns: {{{key}: <exact column name>}} in the params file",
+                )
+            )
+        plan[key] = found[0].name
+        claimed.add(found[0].name)
+
+    free = [c for c in table.columns if c.name not in claimed]
+
+    # items: by id, then by statement text
+    missing: list[str] = []
+    for item_id in answer_fields:
+        if item_id in plan:
+            continue
+        by_id = [c for c in free if normalize_text(c.name) == normalize_text(item_id)]
+        statement = instrument.text_of(item_id)
+        found = by_id
+        if not found:
+            matches = [(c, _text_matches(statement, c)) for c in free]
+            exact = [c for c, how in matches if how == "exact"]
+            found = exact or [c for c, how in matches if how == "suffix"]
+        if len(found) > 1:
+            raise DataError(
+                located(
+                    f"item {item_id} ({statement!r}) matches {len(found)} columns: "
+                    f"{_describe_choices(c.name for c in found)}",
+                    file=table.path,
+                    fix=f"say which one in the params file: columns: {{{item_id}: <column name>}}",
+                )
+            )
+        if found:
+            plan[item_id] = found[0].name
+            free = [c for c in free if c.name != found[0].name]
+        else:
+            missing.append(item_id)
+
+    asked = [f for f in answer_fields if not (f in plan and plan[f] is None)]
+    if missing and len(missing) == len(asked):
+        raise DataError(
+            located(
+                f"none of the {len(asked)} questions of instrument {instrument.name!r} was found "
+                f"among the {len(table.columns)} columns (first columns: "
+                f"{_describe_choices(c.name for c in table.columns[:5])}); this does not look like "
+                "a survey export for this instrument",
+                file=table.path,
+                fix="check the file and the instrument, or map the columns in the params file "
+                "(columns: {item_id: column name})",
+            )
+        )
+    if missing:
+        lines = []
+        for item_id in missing:
+            close = _closest_columns(table, item_id, instrument.text_of(item_id))
+            lines.append(f"{item_id} ({instrument.text_of(item_id)!r}); closest columns: "
+                         f"{_describe_choices(close)}")
+        raise DataError(
+            located(
+                f"{len(missing)} question(s) of instrument {instrument.name!r} not found: "
+                + "; ".join(lines),
+                file=table.path,
+                fix="map each in the params file, columns: {item_id: column name}, or "
+                "columns: {item_id: null} when the question was not asked",
+            )
+        )
+
+    # the group column by name; `load` falls back to the column whose values are group labels
+    if group_field not in plan:
+        by_name = [c for c in free if normalize_text(c.name) == normalize_text(group_field)]
+        plan[group_field] = by_name[0].name if by_name else None
+    # respondent id and the optional extras: by name only
+    for extra in EXTRA_FIELDS:
+        if extra in plan:
+            continue
+        names = _ID_NAMES if extra == "respondent_id" else (normalize_text(extra),)
+        for wanted in names:
+            hits = [c for c in free if wanted in _column_candidates(c)]
+            if hits:
+                plan[extra] = hits[0].name
+                break
+        else:
+            plan[extra] = None
+    return _ColumnPlan(fields=plan, notes=notes)
+
+
+# -- reading answers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What one distinct cell value of an item column means."""
+
+    value: float | None
+    problem: str | None = None  # why it became missing, when it was not simply blank
+    kind: str = "missing"  # "missing": set missing; "blank": empty cell, counted, not listed
+
+
+_BLANK = _Answer(None, kind="blank")
+
+
+def _to_number(cell: object) -> float | None:
+    """A cell as a number: numbers as they are, text "7", "7.5", "7,5" (decimal comma), "7 - Agree"."""
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, int | float):
+        return float(cell)
+    text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
+    if _NUMBER.match(text):
+        return float(text.replace(",", "."))
+    labelled = _LEADING_NUMBER.match(str(cell))
+    if labelled:
+        return float(labelled.group(1).replace(",", "."))
+    return None
+
+
+def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
+    """Turn one cell of an item column into a score on ``low``-``high``, or say why not."""
+    if cell is None:
+        return _BLANK
+    label = col.value_labels.get(cell)
+    shown = f"{cell!r}" + (f" ({label!r})" if label else "")
+    if col.is_user_missing(cell):
+        return _Answer(None, f"SPSS user-missing code {shown}")
+    if normalize_text(cell) in MISSING_ANSWERS:
+        return _Answer(None, f"{cell!r} means no answer")
+    number = _to_number(cell)
+    if number is None and label is not None:
+        if normalize_text(label) in MISSING_ANSWERS:
+            return _Answer(None, f"code {shown} means no answer")
+        number = _to_number(label)
+    if number is None:
+        return _Answer(None, f"not a number on the {low}-{high} scale")
+    if not low <= number <= high:
+        return _Answer(None, f"outside the {low}-{high} scale")
+    return _Answer(number)
+
+
+def _group_lookup(instrument: Instrument, group_labels: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Normalized label -> level, from the levels, the instrument's labels and the client's."""
+    lookup: dict[str, str] = {}
+    sources = [{level: [level] for level in instrument.groups.levels}, instrument.groups.labels]
+    sources.append({level: list(labels) for level, labels in group_labels.items()})
+    for source in sources:
+        for level, labels in source.items():
+            if level not in instrument.groups.levels:
+                raise DataError(
+                    f"group_labels names the level {level!r}, but instrument {instrument.name!r} "
+                    f"has levels {', '.join(instrument.groups.levels)}. Fix: use one of those"
+                )
+            for label in labels:
+                lookup[normalize_text(label)] = level
+    return lookup
+
+
+def _group_of(cell: object, col: RawColumn, lookup: Mapping[str, str]) -> str | None:
+    label = col.value_labels.get(cell)
+    for candidate in (label, cell):
+        if candidate is None:
+            continue
+        key = normalize_text(_header_text(candidate))
+        if key in lookup:
+            return lookup[key]
+    return None
+
+
+def _guess_group_column(
+    table: RawTable, lookup: Mapping[str, str], used: set[str]
+) -> RawColumn | None:
+    """The one column whose filled cells are nearly all group labels (a Polish "Stanowisko").
+
+    Only used when no column is named after the group and the params map none; nine in ten
+    filled cells must be labels, so a Yes/No or free-text column is never taken.
+    """
+    found = []
+    for col in table.columns:
+        if col.name in used:
+            continue
+        values = table.cells[col.name].dropna()
+        if values.empty:
+            continue
+        known = sum(_group_of(v, col, lookup) is not None for v in values.unique())
+        share = values.map(lambda v: _group_of(v, col, lookup) is not None).mean()
+        if known >= 2 and share >= 0.9:
+            found.append(col)
+    return found[0] if len(found) == 1 else None
+
+
+# -- load ------------------------------------------------------------------------------------
+
+
+def load(
+    path: str | Path,
+    instrument: str | Path | Instrument = "cem-maturity",
+    *,
+    columns: Mapping[str, str | None] | None = None,
+    group_labels: Mapping[str, Iterable[str]] | None = None,
+    sheet: str | int | None = None,
+    min_group_size: int = 5,
+) -> Survey:
+    """Read a client's survey file into a validated `Survey`.
+
+    Parameters
+    ----------
+    path
+        CSV, Excel ``.xlsx``, SPSS ``.sav``, or a Qualtrics / SurveyMonkey CSV export; the format
+        is detected from the content. The file is never written to.
+    instrument
+        A built-in instrument name, a path to an instrument YAML, or an `Instrument`.
+    columns
+        Where each field is when the headers do not say: item id -> column name (or ``None``:
+        the question was not asked), and the group column (``role`` for cem-maturity, or
+        ``group``), ``respondent_id``, ``segment``, ``weight``, ``wave``. A column is named by
+        its header, any header row's text (question text) or its spreadsheet letter.
+    group_labels
+        Level -> the labels the client's file uses for it, on top of the instrument's own
+        ``groups.labels``; compared ignoring case, spaces and punctuation.
+    sheet
+        The Excel sheet (name or 0-based position); default the first.
+    min_group_size
+        Groups smaller than this are noted in the quality log (their results get suppressed).
+
+    Returns
+    -------
+    Survey
+        Responses indexed by respondent id (a respondent-id column, Qualtrics ``ResponseId``,
+        SurveyMonkey ``Respondent ID``, else the spreadsheet row number); item columns float,
+        the group column categorical in the instrument's level order. The quality log lists
+        every row excluded (unknown or blank group, duplicate id, malformed row) and every
+        answer set missing ("Don't know", SPSS user-missing codes, out of range, not a number),
+        each with the spreadsheet row, the column and the value.
+
+    Raises
+    ------
+    DataError
+        The file cannot be read, a question or the group column is missing (the message lists
+        the closest column names), or no respondent is left. The message names the file, the
+        row, the column, the value and the fix.
+
+    Notes
+    -----
+    Matching order for each item: the ``columns`` mapping, then a column named like the item
+    id, then a header (any header row) carrying the statement text, ignoring case, spacing and
+    punctuation; a header that ends in the statement ("Q5 - Leaders make ...") also matches.
+    """
+    path = Path(path)
+    instrument = load_instrument(instrument)
+    table = read_table(path, sheet=sheet)
+    plan = _plan_columns(table, instrument, columns or {})
+    lookup = _group_lookup(instrument, group_labels or {})
+    log = QualityLog(source=str(path), rows_read=len(table.cells))
+    log.reading = table.describe()
+    for note in plan.notes:
+        log.add("note", note)
+    if table.blank_rows:
+        log.add(
+            "note",
+            f"{len(table.blank_rows)} empty row(s) skipped: rows "
+            + ", ".join(str(r) for r in table.blank_rows[:20])
+            + (" ..." if len(table.blank_rows) > 20 else ""),
+        )
+
+    group_field = instrument.groups.column
+    group_name = plan.fields.get(group_field)
+    used = {name for name in plan.fields.values() if name}
+    if group_name is None:
+        guessed = _guess_group_column(table, lookup, used)
+        if guessed is None:
+            close = _closest_columns(table, group_field, "group", "role")
+            raise DataError(
+                located(
+                    f"no group column {group_field!r} (levels "
+                    f"{', '.join(instrument.groups.levels)}); closest columns: "
+                    f"{_describe_choices(close)}",
+                    file=path,
+                    fix=f"name the column in the params file: columns: {{{group_field}: <column>}}",
+                )
+            )
+        group_name = guessed.name
+        log.add("note", f"group column {group_field!r} read from column {group_name!r}, whose "
+                        "values are group labels")
+    log.columns = {k: v for k, v in plan.fields.items() if v} | {group_field: group_name}
+    name = path.name
+    excluded: dict[int, str] = {}
+
+    def exclude(row: int, message: str, column: str | None, value: object, fix: str) -> None:
+        excluded[row] = message
+        log.add(
+            "excluded",
+            located(message, file=name, row=row, column=column, value=value, fix=fix),
+            row=row,
+            column=column,
+            value=value,
+        )
+
+    for row, reason in table.malformed_rows.items():
+        exclude(row, f"row excluded: {reason}", None, None, "quote answers that contain the "
+                "delimiter, or export the file again")
+
+    # groups
+    group_col = table.column(group_name)
+    groups: dict[int, str] = {}
+    for row, cell in table.cells[group_name].items():
+        if row in excluded:
+            continue
+        level = _group_of(cell, group_col, lookup)
+        if level is not None:
+            groups[row] = level
+        elif cell is None or normalize_text(cell) in MISSING_ANSWERS or group_col.is_user_missing(cell):
+            exclude(row, "respondent excluded: no group given", group_name, cell,
+                    f"fill in the group ({', '.join(instrument.groups.levels)}) if it is known")
+        else:
+            shown = group_col.value_labels.get(cell, cell)
+            exclude(
+                row,
+                "respondent excluded: unknown group label",
+                group_name,
+                shown,
+                f"add it to the params file, group_labels: {{<level>: [{_header_text(shown)!r}]}}, "
+                f"with <level> one of {', '.join(instrument.groups.levels)}",
+            )
+
+    # respondent ids
+    id_name = plan.fields.get("respondent_id")
+    ids: dict[int, object] = {}
+    if id_name is None:
+        ids = {row: row for row in table.cells.index}
+    else:
+        first_seen: dict[object, int] = {}
+        for row, cell in table.cells[id_name].items():
+            if row in excluded:
+                continue
+            if cell is None:
+                exclude(row, "respondent excluded: no respondent id", id_name, None,
+                        "fill in the id, or leave respondent_id out of the columns mapping to "
+                        "number respondents by row")
+                continue
+            key = _header_text(cell)
+            if key in first_seen:
+                exclude(row, f"respondent excluded: same respondent id as row {first_seen[key]}",
+                        id_name, cell, "give each respondent a unique id, or delete the repeated "
+                        "response")
+                continue
+            first_seen[key] = row
+            ids[row] = key
+
+    kept = [row for row in table.cells.index if row not in excluded]
+    if not kept:
+        raise DataError(
+            located(
+                f"no respondent left: all {len(table.cells)} rows were excluded; first reason: "
+                + next(iter(excluded.values()), "none"),
+                file=path,
+                fix="see the exclusions listed by `cemlab validate`; most often the group "
+                "labels need mapping in group_labels",
+            )
+        )
+
+    # answers
+    responses = pd.DataFrame(index=pd.Index([ids[r] for r in kept], name="respondent"))
+    answer_fields = list(instrument.item_ids)
+    if instrument.recommend is not None:
+        answer_fields.append(instrument.recommend.id)
+    for item_id in answer_fields:
+        column = plan.fields.get(item_id)
+        if column is None:
+            continue
+        scale = instrument.scale_of(item_id)
+        responses[item_id] = _read_item(table, column, item_id, scale.min, scale.max, kept, log)
+    responses[group_field] = pd.Categorical(
+        [groups[r] for r in kept], categories=instrument.groups.levels
+    )
+    for extra in ("segment", "wave"):
+        column = plan.fields.get(extra)
+        if column and extra != group_field:
+            responses[extra] = pd.Series(
+                [_header_text(c) if c is not None else None for c in table.cells.loc[kept, column]],
+                index=responses.index,
+                dtype="str",
+            )
+    weight_column = plan.fields.get("weight")
+    if weight_column:
+        responses["weight"] = _read_weights(table, weight_column, kept, log)
+
+    sizes = responses[group_field].value_counts()
+    for level in instrument.groups.levels:
+        if sizes.get(level, 0) < min_group_size:
+            log.add("note", f"group {level!r} has {sizes.get(level, 0)} respondent(s), below "
+                            f"min_group_size {min_group_size}: its results will be suppressed")
+    return Survey(responses, instrument, log, path, min_group_size=min_group_size)
+
+
+def _read_item(
+    table: RawTable,
+    column: str,
+    item_id: str,
+    low: int,
+    high: int,
+    rows: list[int],
+    log: QualityLog,
+) -> list[float]:
+    """One item's scores for ``rows``; every non-blank cell set missing is logged."""
+    col = table.column(column)
+    cells = table.cells.loc[rows, column]
+    meanings = {cell: _read_answer(cell, col, low, high) for cell in cells.unique()}
+    if all(m.value is None for m in meanings.values()):
+        texts = [(row, c) for row, c in cells.items() if meanings[c].problem and
+                 meanings[c].problem.startswith("not a number")]
+        if texts:
+            row, cell = texts[0]
+            raise DataError(
+                located(
+                    f"column for item {item_id} holds text, not scores on the {low}-{high} scale",
+                    file=table.path,
+                    row=row,
+                    column=column,
+                    value=cell,
+                    fix="export the answers as numbers (Qualtrics: 'use numeric values'; "
+                    "SurveyMonkey: numerical values), or map the right column in columns:",
+                )
+            )
+    scores = []
+    for row, cell in cells.items():
+        meaning = meanings[cell]
+        scores.append(math.nan if meaning.value is None else meaning.value)
+        if meaning.problem is None:
+            continue
+        if meaning.problem.endswith("means no answer") or meaning.problem.startswith("SPSS"):
+            message, fix = f"read as missing: {meaning.problem}", None
+        else:
+            message = f"answer to {item_id} set missing: {meaning.problem}"
+            fix = f"correct it in the client's file to a whole number from {low} to {high}, or leave it empty"
+        log.add(
+            "missing",
+            located(message, file=table.path.name, row=row, column=column, value=cell, fix=fix),
+            row=row,
+            column=column,
+            value=cell,
+        )
+    return scores
+
+
+def _read_weights(table: RawTable, column: str, rows: list[int], log: QualityLog) -> list[float]:
+    """Survey weights: positive numbers; anything else is logged and left missing."""
+    weights = []
+    for row, cell in table.cells.loc[rows, column].items():
+        number = None if cell is None else _to_number(cell)
+        if cell is not None and (number is None or number <= 0):
+            log.add(
+                "missing",
+                located("weight set missing: not a positive number", file=table.path.name,
+                        row=row, column=column, value=cell, fix="correct the weight"),
+                row=row,
+                column=column,
+                value=cell,
+            )
+            number = None
+        weights.append(math.nan if number is None else number)
+    return weights

@@ -1,0 +1,372 @@
+"""The per-client parameters file (``params/<client>.yaml``), validated before anything runs.
+
+`load_params` checks every key, type and path and names the key and the file on error;
+`load_client` then reads the client's data (main survey, optional feedback and previous wave).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from cemlab.exceptions import CemlabError, ParamsError
+from cemlab.instrument import Instrument, describe_validation_error, load_instrument
+from cemlab.survey import Survey
+
+#: Report sections, in report order; the default is all of them.
+SECTIONS = (
+    "cover",
+    "findings",
+    "agreement",
+    "scorecard",
+    "correlations",
+    "reliability",
+    "nps",
+    "trend",
+    "quality",
+)
+Section = Literal[
+    "cover",
+    "findings",
+    "agreement",
+    "scorecard",
+    "correlations",
+    "reliability",
+    "nps",
+    "trend",
+    "quality",
+]
+
+_SLUG = r"^[A-Za-z0-9_-]+$"
+
+
+def _base_folder(info: ValidationInfo) -> Path:
+    return (info.context or {}).get("folder", Path.cwd())
+
+
+def _existing_file(value: Any, info: ValidationInfo) -> Path:
+    """A path relative to the params file's folder, made absolute; it must exist."""
+    if not isinstance(value, str | Path) or not str(value).strip():
+        raise ValueError("must be a file path (text)")
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = _base_folder(info) / path
+    path = path.resolve()
+    if not path.is_file():
+        raise ValueError(f"no such file: {path} (paths are relative to the params file's folder)")
+    return path
+
+
+def _instrument_ref(value: Any, info: ValidationInfo) -> str:
+    """A built-in instrument name stays a name; anything else is a path made absolute."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a built-in instrument name or a path to an instrument YAML")
+    from cemlab.instrument import list_instruments
+
+    if value in list_instruments():
+        return value
+    return str(_existing_file(value, info))
+
+
+def _text_label(value: Any) -> Any:
+    """YAML reads ``wave: 2026`` as a number; a wave or sheet label is text either way."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _DataSource(_Strict):
+    """A survey file and how to read it; shared by the main data, feedback and previous wave."""
+
+    data: Path
+    sheet: str | int | None = None
+    columns: dict[str, str | None] | None = None
+    group_labels: dict[str, list[str]] | None = None
+
+    _data_file = field_validator("data", mode="before")(_existing_file)
+
+
+class FeedbackSource(_DataSource):
+    """Customer-feedback data (NPS and journey satisfaction), read with its own instrument."""
+
+    instrument: str = "customer-feedback"
+
+    _instrument = field_validator("instrument", mode="before")(_instrument_ref)
+
+
+class PreviousSource(_DataSource):
+    """Last wave's data, read with the main instrument; columns/group_labels default to main's."""
+
+    wave: str | None = None
+
+    _wave = field_validator("wave", mode="before")(_text_label)
+
+
+class Params(_Strict):
+    """One client's parameters. Paths are absolute once loaded (relative to the params file)."""
+
+    client: str = Field(pattern=_SLUG, description="slug: letters, digits, - and _")
+    title: str = Field(min_length=1)
+    data: Path
+    instrument: str = "cem-maturity"
+    sheet: str | int | None = None
+    columns: dict[str, str | None] = Field(default_factory=dict)
+    group_labels: dict[str, list[str]] = Field(default_factory=dict)
+    target: float | None = None
+    min_group_size: int = Field(default=5, ge=1)
+    wave: str | None = None
+    feedback: FeedbackSource | None = None
+    previous: PreviousSource | None = None
+    sections: list[Section] = Field(default_factory=lambda: list(SECTIONS))
+    benchmark: str = "polska-2008"
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    _data_file = field_validator("data", mode="before")(_existing_file)
+    _instrument = field_validator("instrument", mode="before")(_instrument_ref)
+    _labels = field_validator("wave", "sheet", mode="before")(_text_label)
+
+    @field_validator("feedback", "previous", mode="before")
+    @classmethod
+    def _path_or_mapping(cls, value: Any) -> Any:
+        """``feedback: data/acme-nps.csv`` is short for ``feedback: {data: data/acme-nps.csv}``."""
+        return {"data": value} if isinstance(value, str) else value
+
+    @field_validator("sections")
+    @classmethod
+    def _no_repeats(cls, sections: list[str]) -> list[str]:
+        repeated = sorted({s for s in sections if sections.count(s) > 1})
+        if repeated:
+            raise ValueError(f"section(s) listed twice: {', '.join(repeated)}")
+        return sections
+
+    @field_validator("benchmark", mode="before")
+    @classmethod
+    def _benchmark(cls, value: Any, info: ValidationInfo) -> str:
+        """A shipped benchmark name, or a CSV path (relative to the params file) made absolute."""
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be a benchmark name or a path to a CSV file")
+        if value.lower().endswith(".csv") or "/" in value or "\\" in value:
+            return str(_existing_file(value, info))
+        from cemlab.benchmarks import list_benchmarks
+
+        shipped = list_benchmarks()
+        if value not in shipped:
+            raise ValueError(f"unknown benchmark {value!r}; shipped: {', '.join(shipped)}")
+        return value
+
+    # -- derived -----------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The params file this was loaded from (None when built in code)."""
+        return self._path
+
+    def load_instrument(self) -> Instrument:
+        return load_instrument(self.instrument)
+
+    def notebook_parameters(self) -> dict[str, Any]:
+        """Plain JSON-able values (absolute paths as text) for a papermill parameters cell."""
+        values = self.model_dump(mode="json")
+        values["params_file"] = str(self._path) if self._path else None
+        return values
+
+
+def _check_against_instruments(params: Params) -> None:
+    """`columns`, `group_labels` and `target` must fit the instruments they are read with.
+
+    Done after pydantic's checks because it needs the instrument loaded; raises ValueError
+    whose text starts with the key.
+    """
+    main = load_instrument(params.instrument)
+    _check_against(main, params.columns, params.group_labels, "")
+    if params.target is not None and not main.scale.min <= params.target <= main.scale.max:
+        raise ValueError(
+            f"key 'target': {params.target:g} is outside the {main.scale.min}-{main.scale.max} "
+            f"scale of instrument {main.name!r}"
+        )
+    if params.previous is not None:
+        previous = params.previous
+        _check_against(main, previous.columns or {}, previous.group_labels or {}, "previous.")
+    if params.feedback is not None:
+        feedback = params.feedback
+        _check_against(
+            load_instrument(feedback.instrument),
+            feedback.columns or {},
+            feedback.group_labels or {},
+            "feedback.",
+        )
+
+
+def _check_against(
+    instrument: Instrument,
+    columns: dict[str, str | None],
+    group_labels: dict[str, list[str]],
+    prefix: str,
+) -> None:
+    """Keys of ``columns`` and ``group_labels`` must name the instrument's items and levels."""
+    from cemlab.io import EXTRA_FIELDS
+
+    fields = set(instrument.item_ids) | {instrument.groups.column, "group", *EXTRA_FIELDS}
+    if instrument.recommend is not None:
+        fields.add(instrument.recommend.id)
+    unknown = sorted(set(columns) - fields)
+    if unknown:
+        raise ValueError(
+            f"key '{prefix}columns': {', '.join(repr(k) for k in unknown)} not an item of instrument "
+            f"{instrument.name!r} nor one of {instrument.groups.column}, group, "
+            f"{', '.join(EXTRA_FIELDS)} (item ids: {', '.join(instrument.item_ids)})"
+        )
+    for key in (instrument.groups.column, "group", "respondent_id"):
+        if key in columns and columns[key] is None:
+            raise ValueError(f"key '{prefix}columns.{key}': cannot be null, that column is required")
+    levels = set(instrument.groups.levels)
+    bad = sorted(set(group_labels) - levels)
+    if bad:
+        raise ValueError(
+            f"key '{prefix}group_labels': {', '.join(repr(k) for k in bad)} not a level of instrument "
+            f"{instrument.name!r} (levels: {', '.join(instrument.groups.levels)})"
+        )
+
+
+def load_params(path: str | Path) -> Params:
+    """Read and validate a client's params YAML; every error names the file and the key.
+
+    Raises
+    ------
+    ParamsError
+        The file is missing or not YAML, a key is unknown or misspelt, a value has the wrong
+        type, a data or instrument file it names does not exist, or `columns`/`group_labels`
+        name items or levels the instrument does not have.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: no such params file. Fix: check the path")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"{path}: not a valid YAML text file: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(
+            f"{path}: a params file must be a YAML mapping with at least client, title and data"
+        )
+    try:
+        params = Params.model_validate(data, context={"folder": path.resolve().parent})
+    except ValidationError as exc:
+        raise ParamsError(f"{path}: {describe_validation_error(exc, data)}") from None
+    try:
+        _check_against_instruments(params)
+    except ValueError as exc:
+        raise ParamsError(f"{path}: {exc}") from None
+    except CemlabError as exc:  # an instrument file that exists but is malformed
+        raise ParamsError(f"{path}: key 'instrument': {exc}") from None
+    params._path = path.resolve()
+    return params
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One data file the params name, with everything needed to read it.
+
+    ``role`` is "survey" (the main data), "feedback" or "previous". The previous wave is read
+    with the main instrument and, unless it says otherwise, the main columns and group labels.
+    """
+
+    role: str
+    data: Path
+    instrument: str
+    columns: dict[str, str | None]
+    group_labels: dict[str, list[str]]
+    sheet: str | int | None
+    wave: str | None
+    min_group_size: int
+
+    def load(self) -> Survey:
+        """Read the file into a Survey; labels it with ``wave`` when it has no wave column."""
+        from cemlab.io import load
+
+        survey = load(
+            self.data,
+            self.instrument,
+            columns=self.columns,
+            group_labels=self.group_labels,
+            sheet=self.sheet,
+            min_group_size=self.min_group_size,
+        )
+        if self.wave is not None and "wave" not in survey.responses.columns:
+            survey.responses["wave"] = pd.Series(
+                self.wave, index=survey.responses.index, dtype="str"
+            )
+        return survey
+
+
+def data_files(params: Params) -> list[DataFile]:
+    """The main data, then feedback and previous wave when given, in that order."""
+    files = [
+        DataFile("survey", params.data, params.instrument, dict(params.columns),
+                 dict(params.group_labels), params.sheet, params.wave, params.min_group_size)
+    ]
+    if params.feedback is not None:
+        fb = params.feedback
+        files.append(
+            DataFile("feedback", fb.data, fb.instrument, dict(fb.columns or {}),
+                     dict(fb.group_labels or {}), fb.sheet, None, params.min_group_size)
+        )
+    if params.previous is not None:
+        prev = params.previous
+        files.append(
+            DataFile(
+                "previous",
+                prev.data,
+                params.instrument,
+                dict(params.columns if prev.columns is None else prev.columns),
+                dict(params.group_labels if prev.group_labels is None else prev.group_labels),
+                prev.sheet,
+                prev.wave,
+                params.min_group_size,
+            )
+        )
+    return files
+
+
+@dataclass
+class Client:
+    """A client's params and the surveys they point to, loaded and validated."""
+
+    params: Params
+    survey: Survey
+    feedback: Survey | None = None
+    previous: Survey | None = None
+
+
+def load_client(params_or_path: Params | str | Path) -> Client:
+    """Load a client's params (unless given) and read its main, feedback and previous data.
+
+    The main survey and the previous wave get a ``wave`` column from ``wave`` /
+    ``previous.wave`` when their files have none. Raises `ParamsError` or `DataError`.
+    """
+    params = (
+        params_or_path if isinstance(params_or_path, Params) else load_params(params_or_path)
+    )
+    surveys = {f.role: f.load() for f in data_files(params)}
+    return Client(
+        params=params,
+        survey=surveys["survey"],
+        feedback=surveys.get("feedback"),
+        previous=surveys.get("previous"),
+    )

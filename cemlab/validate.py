@@ -1,0 +1,182 @@
+"""Checking a client's params and data before any analysis: the data-quality summary.
+
+`validate_params_file` is what ``cemlab validate PARAMS.yaml`` runs: it loads the params and
+every data file they name and says whether the data can be analysed, and what was lost and why.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cemlab.exceptions import CemlabError
+from cemlab.params import Params, data_files, load_params
+from cemlab.survey import Survey
+
+#: How many set-missing answers the summary lists one by one under each reason.
+EXAMPLES_PER_REASON = 5
+
+
+def analysis_problems(survey: Survey) -> list[str]:
+    """Why a loaded survey cannot be analysed; empty when it can.
+
+    A survey is analysable when at least one group reaches ``min_group_size``: smaller groups
+    are suppressed in reports, so with none large enough a report would be empty.
+    """
+    sizes = survey.group_sizes()
+    if (sizes >= survey.min_group_size).any():
+        return []
+    shown = ", ".join(f"{level} {count}" for level, count in sizes.items())
+    return [
+        f"no group reaches min_group_size {survey.min_group_size} ({shown}): every result "
+        "would be suppressed. Fix: collect more responses, or lower min_group_size in the "
+        "params file if the client accepts smaller groups"
+    ]
+
+
+def quality_summary(survey: Survey) -> str:
+    """The data-quality summary of one loaded survey, as plain text lines.
+
+    Respondents read, excluded and analysed; respondents per group and the groups below
+    ``min_group_size``; every excluded row with its reason; answers set missing, counted by
+    reason with examples; missing answers per item (blank or set missing).
+    """
+    log = survey.quality
+    lines = []
+    if log.reading:
+        lines.append(f"Read as: {log.reading}")
+    excluded = log.excluded
+    lines.append(
+        f"Respondents read: {log.rows_read}; excluded: {len(excluded)}; analysed: {survey.n}"
+    )
+    sizes = survey.group_sizes()
+    lines.append("Groups: " + ", ".join(f"{level} {count}" for level, count in sizes.items()))
+    small = [f"{level} ({count})" for level, count in sizes.items() if count < survey.min_group_size]
+    lines.append(
+        f"Below min_group_size {survey.min_group_size}: "
+        + (", ".join(small) + " - results suppressed" if small else "none")
+    )
+    if excluded:
+        lines.append(f"Excluded rows ({len(excluded)}):")
+        lines.extend(f"  {issue.message}" for issue in excluded)
+    set_missing = log.set_missing
+    if set_missing:
+        lines.append(f"Answers set missing ({len(set_missing)}):")
+        by_reason: dict[str, list] = {}
+        for issue in set_missing:
+            by_reason.setdefault(_reason_of(issue.message), []).append(issue)
+        for reason, issues in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+            columns = Counter(i.column for i in issues)
+            where = ", ".join(f"{c!r} {n}" for c, n in columns.most_common())
+            lines.append(f"  {len(issues)} x {reason} (columns: {where})")
+            lines.extend(f"    {i.message}" for i in issues[:EXAMPLES_PER_REASON])
+            if len(issues) > EXAMPLES_PER_REASON:
+                lines.append(f"    ... and {len(issues) - EXAMPLES_PER_REASON} more")
+    missing = survey.responses[_answer_columns(survey)].isna().sum()
+    answered = survey.n - missing
+    lines.append("Missing answers per item (blank or set missing):")
+    for item_id, count in missing.items():
+        share = count / survey.n if survey.n else 0.0
+        flag = "  <- no answers at all" if answered[item_id] == 0 else ""
+        lines.append(f"  {item_id:<24} {count:>6} ({share:.1%}){flag}")
+    notes = [i.message for i in log.issues if i.kind == "note"]
+    if notes:
+        lines.append("Notes:")
+        lines.extend(f"  {note}" for note in notes)
+    return "\n".join(lines)
+
+
+def _answer_columns(survey: Survey) -> list[str]:
+    recommend = survey.instrument.recommend
+    extra = [recommend.id] if recommend is not None and recommend.id in survey.responses else []
+    return survey.item_ids + extra
+
+
+def _reason_of(message: str) -> str:
+    """The reason part of a located set-missing message, without file, row, value and fix."""
+    reason = message.split(": ", 1)[-1]
+    reason = reason.split(" (value ", 1)[0].split(". Fix: ", 1)[0]
+    if reason.startswith(("read as missing: '", 'read as missing: "')):
+        return reason
+    return reason.split(": ", 1)[-1]
+
+
+@dataclass
+class DatasetCheck:
+    """One data file named by the params (main survey, feedback or previous wave), checked."""
+
+    role: str  # "survey", "feedback" or "previous"
+    path: Path
+    survey: Survey | None = None
+    error: str | None = None
+
+    @property
+    def problems(self) -> list[str]:
+        if self.error is not None:
+            return [self.error]
+        return analysis_problems(self.survey) if self.survey is not None else []
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of ``cemlab validate``: ``ok`` when every data file can be analysed."""
+
+    params_file: Path
+    params: Params | None = None
+    error: str | None = None
+    datasets: list[DatasetCheck] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        found = [self.error] if self.error else []
+        for check in self.datasets:
+            found.extend(f"{check.role} data: {p}" for p in check.problems)
+        return found
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """Plain text for the terminal: what was read, lost and why, and the verdict."""
+        if self.params is None:
+            return f"NOT analysable: {self.error}"
+        lines = [f"Params: {self.params_file} (client {self.params.client}: {self.params.title})"]
+        for check in self.datasets:
+            lines.append("")
+            lines.append(f"{check.role.capitalize()} data: {check.path}")
+            if check.survey is not None:
+                lines.extend(f"  {line}" for line in quality_summary(check.survey).splitlines())
+            else:
+                lines.append(f"  cannot be read: {check.error}")
+        lines.append("")
+        if self.ok:
+            lines.append("Result: the data can be analysed.")
+        else:
+            lines.append("Result: NOT analysable:")
+            lines.extend(f"  {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+def validate_params_file(path: str | Path) -> ValidationReport:
+    """Load a params file and every data file it names; report quality and analysability.
+
+    Never raises a `CemlabError`: a params or data error becomes the report's reason for not
+    being ok, its message (file, row, column, value, fix) shown in the summary.
+    """
+    report = ValidationReport(params_file=Path(path))
+    try:
+        params = load_params(path)
+    except CemlabError as exc:
+        report.error = str(exc)
+        return report
+    report.params = params
+    for data_file in data_files(params):
+        check = DatasetCheck(role=data_file.role, path=data_file.data)
+        try:
+            check.survey = data_file.load()
+        except CemlabError as exc:
+            check.error = str(exc)
+        report.datasets.append(check)
+    return report
