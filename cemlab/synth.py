@@ -107,7 +107,9 @@ class Target(_Strict):
         if (self.pct_agree is not None or self.pct_disagree is not None) and (
             self.pct_promoters is not None or self.pct_detractors is not None
         ):
-            raise ValueError("give pct_agree/pct_disagree or pct_promoters/pct_detractors, not both")
+            raise ValueError(
+                "give pct_agree/pct_disagree or pct_promoters/pct_detractors, not both"
+            )
         high, low = self.high, self.low
         if high is not None and low is not None and high + low > 100:
             raise ValueError(f"the two shares add up to {high + low:g}%, more than 100%")
@@ -396,7 +398,9 @@ def _complete(target: Target, points: np.ndarray, bands: Bands, sd: float, where
         elif target.high is None:
             high = 1 - low
         elif abs(low + high - 1) > 1e-9:
-            raise SpecError(f"{where}: with no neutral band, agree and disagree must add up to 100%")
+            raise SpecError(
+                f"{where}: with no neutral band, agree and disagree must add up to 100%"
+            )
         if low < 0 or high < 0:
             raise SpecError(f"{where}: the shares cannot add up to 100% with no neutral band")
         shares = [low, high]
@@ -423,7 +427,9 @@ def _counts(shares: Sequence[float], n: int) -> np.ndarray:
     return np.array([low, n - low - high, high])
 
 
-def _score_counts(points: np.ndarray, band: np.ndarray, n_band: int, m: float, s: float) -> np.ndarray:
+def _score_counts(
+    points: np.ndarray, band: np.ndarray, n_band: int, m: float, s: float
+) -> np.ndarray:
     """How many of a band's ``n_band`` respondents get each of its scores under N(m, s)."""
     logp = _log_probs(points, m, s)[band]
     q = np.exp(logp - logp.max())
