@@ -52,6 +52,7 @@ import argparse
 import math
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -346,13 +347,15 @@ def _band_masks(points: np.ndarray, bands: Bands) -> list[np.ndarray]:
     return masks
 
 
+@dataclass(frozen=True)
 class _Complete:
-    """A fully stated target: band shares (low, middle, high) as fractions, and a mean."""
+    """A fully stated target: band shares (low, [middle,] high) as fractions and a mean, with
+    the fitted discretised normal N(m, s) that shapes the scores within each band."""
 
-    def __init__(self, shares: list[float], mean: float, m: float, s: float) -> None:
-        self.shares = shares
-        self.mean = mean
-        self.m, self.s = m, s  # the fitted discretised normal, for shapes within bands
+    shares: list[float]
+    mean: float
+    m: float
+    s: float
 
 
 def _complete(target: Target, points: np.ndarray, bands: Bands, sd: float, where: str) -> _Complete:
@@ -421,9 +424,9 @@ def _complete(target: Target, points: np.ndarray, bands: Bands, sd: float, where
 def _counts(shares: Sequence[float], n: int) -> np.ndarray:
     """Respondents per band: the low and high shares rounded half up, the middle the rest."""
     low = int(math.floor(shares[0] * n + 0.5))
-    high = int(math.floor(shares[-1] * n + 0.5))
     if len(shares) == 2:
         return np.array([low, n - low])
+    high = min(int(math.floor(shares[-1] * n + 0.5)), n - low)  # both rounded up past n
     return np.array([low, n - low - high, high])
 
 
@@ -438,12 +441,17 @@ def _score_counts(
     return np.diff(cum, prepend=0)
 
 
+def _sum_range(points: np.ndarray, masks: list[np.ndarray], band_n: np.ndarray) -> tuple[int, int]:
+    """The lowest and highest possible sum of scores with these respondents per band."""
+    lowest = sum(int(k) * int(points[mask].min()) for mask, k in zip(masks, band_n))
+    highest = sum(int(k) * int(points[mask].max()) for mask, k in zip(masks, band_n))
+    return lowest, highest
+
+
 def _assign_band_scores(points: np.ndarray, masks: list[np.ndarray], band_n: np.ndarray,
                         total: int, s: float, where: str) -> list[np.ndarray]:
     """Per band, the count of each score so the scores add up to ``total`` (see module notes)."""
-    live = [(mask, k) for mask, k in zip(masks, band_n) if k > 0]
-    lowest = sum(int(k) * int(points[mask].min()) for mask, k in live)
-    highest = sum(int(k) * int(points[mask].max()) for mask, k in live)
+    lowest, highest = _sum_range(points, masks, band_n)
     n = int(band_n.sum())
     if not lowest <= total <= highest:
         raise SpecError(
@@ -555,6 +563,10 @@ def _item_scores(spec: Spec, instrument: Instrument, item_id: str, z: np.ndarray
     """Calibrated scores of one item for the respondents who answered it (module notes 2-4)."""
     targets = spec.targets_of(instrument, item_id)
     nps = any(t.nps for t in targets.values())
+    if nps and any(t.pct_agree is not None or t.pct_disagree is not None
+                   for t in targets.values()):
+        raise SpecError(f"item {item_id!r}: some targets give promoters/detractors, others "
+                        "agree/disagree. Fix: use one kind for every group")
     points, bands = _scale_and_bands(instrument, item_id, nps)
     scores = np.zeros(len(z), dtype=np.int64)
     own = [g for g in spec.groups if g in targets]
@@ -611,9 +623,7 @@ def _total(mean: float, points: np.ndarray, bands: Bands, band_n: np.ndarray,
     total = int(math.floor(mean * band_n.sum() + 0.5))
     if stated:
         return total
-    masks = _band_masks(points, bands)
-    lowest = sum(int(k) * int(points[mask].min()) for mask, k in zip(masks, band_n))
-    highest = sum(int(k) * int(points[mask].max()) for mask, k in zip(masks, band_n))
+    lowest, highest = _sum_range(points, _band_masks(points, bands), band_n)
     return min(max(total, lowest), highest)
 
 
@@ -781,6 +791,14 @@ class Study(_Strict):
     demo: bool = False
     datasets: list[Dataset] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _unique_files(self) -> Study:
+        files = [ds.file for ds in self.datasets]
+        twice = sorted({f for f in files if files.count(f) > 1})
+        if twice:
+            raise ValueError(f"data set files {twice} appear more than once")
+        return self
+
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every data set of the study as generated (before file formatting), by file name."""
         specs: dict[str, Spec] = {}
@@ -801,13 +819,13 @@ class Study(_Strict):
 
     def write(self, folder: str | Path) -> list[Path]:
         """Generate and write every data set into ``folder``; returns the paths written."""
+        frames = self.frames()
         written = []
-        formats = {ds.file: ds.format for ds in self.datasets}
-        for file, frame in self.frames().items():
-            fmt = formats[file]
-            seed = next(ds.seed for ds in self.datasets if ds.file == file)
-            out = _format(frame, fmt, np.random.default_rng([seed, 1]))
-            written.append(write_csv(out, Path(folder) / file, encoding=fmt.encoding,
+        for ds in self.datasets:
+            fmt = ds.format
+            # labels are drawn from a stream of their own so formatting never changes the data
+            out = _format(frames[ds.file], fmt, np.random.default_rng([ds.seed, 1]))
+            written.append(write_csv(out, Path(folder) / ds.file, encoding=fmt.encoding,
                                      sep=fmt.sep, decimal=fmt.decimal, na_rep=fmt.missing_label))
         return written
 
@@ -867,7 +885,7 @@ def write_studies(studies: Iterable[Study], folder: str | Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m cemlab.synth STUDY|demo|SPEC.yaml [--out DIR] [--seed N]``."""
+    """``python -m cemlab.synth STUDY|demo|STUDY.yaml [--out DIR]``; returns the exit code."""
     parser = argparse.ArgumentParser(
         prog="python -m cemlab.synth",
         description="Generate calibrated demo survey data deterministically.",
