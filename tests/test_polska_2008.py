@@ -1,7 +1,7 @@
 """data/polska-2008.csv reproduces every published figure of the 2008 study (issue 5, F1-F12).
 
-The figures come from the shipped benchmark table, so the data, the table and this test cannot
-drift apart. Percentages are of respondents who answered; agree = 7-10, disagree = 1-4 (the
+The data are read with cemlab's own loader and the figures come from the shipped benchmark
+table, so the data, the table and this test cannot drift apart. Percentages are of respondents who answered; agree = 7-10, disagree = 1-4 (the
 cem-maturity bands); correlations are Spearman's rho over all respondents.
 """
 
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import cemlab
 from cemlab import load_instrument
 from cemlab.benchmarks import load_benchmark
 from cemlab.synth import load_study
@@ -24,8 +25,13 @@ BENCH = load_benchmark("polska-2008")
 
 
 @pytest.fixture(scope="module")
-def responses() -> pd.DataFrame:
-    return pd.read_csv(DATA)
+def survey() -> cemlab.Survey:
+    return cemlab.load(DATA, "cem-maturity")
+
+
+@pytest.fixture(scope="module")
+def responses(survey) -> pd.DataFrame:
+    return survey.responses
 
 
 def _group(responses: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -63,11 +69,14 @@ def _reproduce(responses: pd.DataFrame, row: pd.Series) -> tuple[float, bool]:
     return got, ok
 
 
-def test_sample_sizes_match_the_data_readme(responses):
-    # data/README.md: 140 management, 260 staff
-    assert responses["role"].value_counts().to_dict() == {"staff": 260, "management": 140}
-    assert list(responses.columns) == ["respondent_id", "role", *INSTRUMENT.item_ids]
-    assert responses[INSTRUMENT.item_ids].isin(range(1, 11)).all().all()
+def test_sample_sizes_match_the_data_readme(survey):
+    # data/README.md: 140 management, 260 staff, every answer 1-10, nothing excluded
+    assert survey.group_sizes().to_dict() == {"management": 140, "staff": 260}
+    assert survey.item_ids == INSTRUMENT.item_ids
+    assert survey.items.isin(range(1, 11)).all().all()
+    assert survey.quality.issues == []
+    raw = pd.read_csv(DATA)
+    assert list(raw.columns) == ["respondent_id", "role", *INSTRUMENT.item_ids]
 
 
 def test_every_figure_f1_to_f12_is_in_the_benchmark():
