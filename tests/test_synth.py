@@ -222,3 +222,12 @@ def test_polish_client_file_matches_its_params():
 def test_small_management_group_for_suppression():
     df = pd.read_csv(ROOT / "data" / "brightmart.csv")
     assert (df.role == "management").sum() == 4
+
+
+def test_readme_spec_example_runs():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("### Making your own teaching data", 1)[1]
+    example = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    df = generate(example, seed=1)
+    management = df[df.role == "management"].lead_decisions.dropna()
+    assert abs((management >= 7).mean() * 100 - 63) <= 100 / len(management) / 2
