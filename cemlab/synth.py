@@ -94,7 +94,8 @@ class Target(_Strict):
     Any subset may be given; the rest are filled in from a fitted discretised normal.
     Percentages are of the respondents who answered (0-100). ``pct_promoters`` and
     ``pct_detractors`` are for the 0-10 recommend item (9-10 and 0-6), in place of
-    ``pct_agree`` and ``pct_disagree``.
+    ``pct_agree`` and ``pct_disagree``. Targets describe the answers as given: for a
+    reverse-keyed item, state the figures of the unreversed scores.
     """
 
     pct_agree: float | None = Field(None, ge=0, le=100)
@@ -209,7 +210,7 @@ class Spec(_Strict):
 
     # -- resolution against the instrument ----------------------------------------------------
 
-    def load_instrument(self) -> Instrument:
+    def checked_instrument(self) -> Instrument:
         """The spec's instrument, checked against everything the spec names."""
         try:
             instrument = load_instrument(self.instrument)
@@ -662,7 +663,7 @@ def generate(spec: Spec | dict | str | Path, seed: int | None = None) -> pd.Data
     seed = spec.seed if seed is None else seed
     if seed is None:
         raise SpecError("no seed: pass seed=... or set 'seed' in the spec")
-    instrument = spec.load_instrument()
+    instrument = spec.checked_instrument()
     rng = np.random.default_rng(seed)
     item_ids = spec.item_ids(instrument)
     group = rng.permutation(np.concatenate(
@@ -703,7 +704,7 @@ def shifted(spec: Spec, delta: float, *, wave: str | None = None) -> Spec:
     Each item's targets are completed (module notes, step 4), the fitted normal's location moved
     by ``delta``, and the new shares and mean read off it; the structure is kept.
     """
-    instrument = spec.load_instrument()
+    instrument = spec.checked_instrument()
     items: dict[str, Targets] = {}
     for item_id in spec.item_ids(instrument):
         moved: Targets = {}
