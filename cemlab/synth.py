@@ -857,8 +857,12 @@ def load_study(name_or_path: str | Path) -> Study:
         label = f"built-in study {name!r}"
         data = yaml.safe_load(text)
     else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise SpecError(f"{path}: no such study file, and no built-in study of that name. "
+                            f"Fix: give a YAML path or one of {', '.join(list_studies())}")
         label = name
-        data = _read_yaml(Path(name_or_path))
+        data = _read_yaml(path)
     return _validate(Study, data, label)
 
 

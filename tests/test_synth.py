@@ -17,6 +17,7 @@ from cemlab.synth import (
     generate,
     load_spec,
     load_study,
+    main,
     shifted,
     write_csv,
 )
@@ -231,3 +232,28 @@ def test_readme_spec_example_runs():
     df = generate(example, seed=1)
     management = df[df.role == "management"].lead_decisions.dropna()
     assert abs((management >= 7).mean() * 100 - 63) <= 100 / len(management) / 2
+
+
+def test_a_consultants_four_point_instrument_without_neutral_band(tmp_path):
+    path = tmp_path / "four.yaml"
+    path.write_text(
+        "name: four-point\nscale: {min: 1, max: 4}\nbands: {disagree: [1, 2], agree: [3, 4]}\n"
+        "groups: {column: team, levels: [a, b]}\ndimensions:\n  - id: d1\n    title: One\n"
+        "    items:\n      - {id: q1, text: First, source: cemlab}\n"
+        "      - {id: q2, text: Second, source: cemlab}\n"
+    )
+    df = generate({"instrument": str(path), "groups": {"a": 30, "b": 70},
+                   "items": {"q1": {"a": {"pct_agree": 60}, "b": {"mean": 2.2}}},
+                   "default": {"all": {"pct_disagree": 45, "mean": 2.6}}}, seed=3)
+    assert list(df.columns) == ["respondent_id", "team", "q1", "q2"]
+    assert (df[df.team == "a"].q1 >= 3).sum() == 18  # 60% of 30
+    assert df[df.team == "b"].q1.sum() == 154  # 2.2 x 70
+    assert (df.q2 <= 2).sum() == 45 and df.q2.sum() == 260
+
+
+def test_command_line(tmp_path, capsys):
+    assert main(["polska-2008", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "polska-2008.csv").read_bytes() == \
+        (ROOT / "data" / "polska-2008.csv").read_bytes()
+    assert main(["no-such-study"]) == 1
+    assert "one of bank-wislany" in capsys.readouterr().err
