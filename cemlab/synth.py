@@ -727,16 +727,17 @@ def shifted(spec: Spec, delta: float, *, wave: str | None = None) -> Spec:
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, encoding: str = "utf-8",
               sep: str = ",", decimal: str = ".", float_format: str = "%.2f",
-              na_rep: str = "") -> Path:
+              na_rep: str = "", line_end: str = "\n") -> Path:
     """Write a frame so that the same frame gives the same bytes on every run and platform.
 
-    Fixed float format, ``\\n`` line ends, no index; ``encoding="cp1250"``, ``sep=";"`` and
-    ``decimal=","`` give the file Polish Excel writes. Returns the path.
+    Fixed float format, ``\\n`` line ends unless told otherwise, no index;
+    ``encoding="cp1250"``, ``sep=";"``, ``decimal=","`` and ``line_end="\\r\\n"`` give the file
+    Polish Excel writes. Returns the path.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = frame.to_csv(index=False, sep=sep, decimal=decimal, float_format=float_format,
-                        na_rep=na_rep, lineterminator="\n")
+                        na_rep=na_rep, lineterminator=line_end)
     path.write_bytes(text.encode(encoding))
     return path
 
@@ -750,7 +751,8 @@ class FileFormat(_Strict):
     ``headers`` renames columns (item id / ``role`` / ``respondent_id`` -> header);
     ``labels`` relabels values of a column (column -> level -> labels; with several labels a
     respondent gets one of them at random, as different clerks typed them); ``missing_label``
-    is written for unanswered items (e.g. ``nie wiem``).
+    is written for unanswered items (e.g. ``nie wiem``); ``crlf`` ends lines with ``\\r\\n``
+    as Excel on Windows does.
     """
 
     encoding: str = "utf-8"
@@ -759,6 +761,7 @@ class FileFormat(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     missing_label: str = ""
+    crlf: bool = False
 
 
 class Dataset(_Strict):
@@ -827,7 +830,8 @@ class Study(_Strict):
             # labels are drawn from a stream of their own so formatting never changes the data
             out = _format(frames[ds.file], fmt, np.random.default_rng([ds.seed, 1]))
             written.append(write_csv(out, Path(folder) / ds.file, encoding=fmt.encoding,
-                                     sep=fmt.sep, decimal=fmt.decimal, na_rep=fmt.missing_label))
+                                     sep=fmt.sep, decimal=fmt.decimal, na_rep=fmt.missing_label,
+                                     line_end="\r\n" if fmt.crlf else "\n"))
         return written
 
 

@@ -182,6 +182,8 @@ def test_write_csv_is_deterministic_and_polish_ready(tmp_path):
                      na_rep="nie wiem")
     assert path.read_bytes() == "Stanowisko;waga;P1\nZarząd;1,25;7\nPracownik;0,50;nie wiem\n" \
         .encode("cp1250")
+    crlf = write_csv(frame.iloc[:1], tmp_path / "y.csv", line_end="\r\n").read_bytes()
+    assert crlf == b"Stanowisko,waga,P1\r\nZarz\xc4\x85d,1.25,7\r\n"
 
 
 # -- the committed demo data --------------------------------------------------------------
@@ -211,6 +213,7 @@ def test_polish_client_file_matches_its_params():
     raw = (ROOT / "data" / "bank-wislany.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")  # really Windows-1250, as Polish Excel writes it
+    assert raw.count(b"\r\n") == 216  # header + 215 respondents, Windows line ends
     df = pd.read_csv(ROOT / "data" / "bank-wislany.csv", sep=";", encoding="cp1250", dtype=str)
     assert list(df.columns) == [fmt.headers.get(c, c) for c in
                                 ["respondent_id", "role", "segment", *ITEMS]]
