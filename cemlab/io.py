@@ -69,11 +69,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _SAV_MAGIC = (b"$FL2", b"$FL3")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office 97 files)
 
-#: Letters that only make sense decoded from Windows-1250 (Polish, Czech, ...), versus those
-#: only Windows-1252 gives (French, Spanish, Nordic), at the bytes where the two code pages differ.
-_CENTRAL_EUROPEAN = set("ąćęłńśźżčďěňřšťůžőűľĺŕăţşĄĆĘŁŃŚŹŻČĎĚŇŘŠŤŮŽŐŰĽĹŔĂŢŞ")
-_WESTERN = set("àèìòùñãõåæøœÀÈÌÒÙÑÃÕÅÆØŒ¿¡")
-
 
 def normalize_text(text: object) -> str:
     """Text as compared when matching headers and labels: case, accents of punctuation, spaces.
@@ -148,6 +143,14 @@ class RawTable:
     @property
     def first_data_row(self) -> int:
         return 1 if self.format == "sav" else len(self.header_rows) + 1
+
+    def values(self, column: str, rows: Iterable[int] | None = None) -> list[tuple[int, object]]:
+        """(spreadsheet row, cell) pairs of one column, blank cells as ``None``.
+
+        pandas may turn a stored ``None`` into NaN on selection; this gives one blank marker.
+        """
+        series = self.cells[column] if rows is None else self.cells.loc[list(rows), column]
+        return [(row, _blank_to_none(cell)) for row, cell in series.items()]
 
     def column(self, name: str) -> RawColumn:
         for col in self.columns:
@@ -284,19 +287,24 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
 
 
 def _central_or_western(as_1250: str, as_1252: str) -> str:
-    """Pick Windows-1250 or -1252 by which gives real letters where the two disagree.
+    """Pick Windows-1250 or -1252 by which one gives letters inside words where they differ.
 
-    Both code pages decode almost any byte, so only a vote on plausible letters tells Polish
-    Excel output ("Zarząd") from Western ("Führungskraft", "élève"). A tie (no distinguishing
-    byte at all) means both give the same text.
+    Both code pages decode almost any byte, so the text itself must decide. Polish Excel
+    output is full of bytes that are letters in 1250 but symbols in 1252 ("Zarząd" would read
+    "Zarz¹d", "Sprzedaż" "Sprzeda¿"). Only characters that follow a letter count, so that a
+    Spanish "¿Qué?" or a British "£50" in a Western file is no evidence for 1250. Without such
+    evidence the file is Western (for plain Western text both give the same or similar letters).
     """
     central = western = 0
-    for a, b in zip(as_1250, as_1252):
+    for i in range(1, min(len(as_1250), len(as_1252))):
+        a, b = as_1250[i], as_1252[i]
         if a == b:
             continue
-        central += a in _CENTRAL_EUROPEAN
-        western += b in _WESTERN
-    return "cp1250" if central >= western and central > 0 else "cp1252"
+        if a.isalpha() and not b.isalpha() and as_1250[i - 1].isalpha():
+            central += 1
+        elif b.isalpha() and not a.isalpha() and as_1252[i - 1].isalpha():
+            western += 1
+    return "cp1250" if central > western else "cp1252"
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -436,8 +444,9 @@ def _build_table(
         rows.append(cells + [None] * (width - len(cells)))
         numbers.append(number)
     columns = _columns_from_headers(layout, headers)
-    cells_frame = pd.DataFrame(rows, index=pd.Index(numbers, name="row"), dtype=object)
-    cells_frame.columns = [c.name for c in columns] if len(columns) else []
+    cells_frame = pd.DataFrame(
+        rows, index=pd.Index(numbers, name="row"), columns=[c.name for c in columns], dtype=object
+    )
     unused = [
         c.name
         for c in columns
@@ -839,12 +848,12 @@ def _guess_group_column(
     for col in table.columns:
         if col.name in used:
             continue
-        values = table.cells[col.name].dropna()
-        if values.empty:
+        filled = [cell for _, cell in table.values(col.name) if cell is not None]
+        if not filled:
             continue
-        known = sum(_group_of(v, col, lookup) is not None for v in values.unique())
-        share = values.map(lambda v: _group_of(v, col, lookup) is not None).mean()
-        if known >= 2 and share >= 0.9:
+        levels = [_group_of(cell, col, lookup) for cell in filled]
+        share = sum(level is not None for level in levels) / len(filled)
+        if len(set(levels) - {None}) >= 2 and share >= 0.9:
             found.append(col)
     return found[0] if len(found) == 1 else None
 
@@ -947,14 +956,8 @@ def load(
     excluded: dict[int, str] = {}
 
     def exclude(row: int, message: str, column: str | None, value: object, fix: str) -> None:
-        excluded[row] = message
-        log.add(
-            "excluded",
-            located(message, file=name, row=row, column=column, value=value, fix=fix),
-            row=row,
-            column=column,
-            value=value,
-        )
+        excluded[row] = located(message, file=name, row=row, column=column, value=value, fix=fix)
+        log.add("excluded", excluded[row], row=row, column=column, value=value)
 
     for row, reason in table.malformed_rows.items():
         exclude(row, f"row excluded: {reason}", None, None, "quote answers that contain the "
@@ -963,7 +966,7 @@ def load(
     # groups
     group_col = table.column(group_name)
     groups: dict[int, str] = {}
-    for row, cell in table.cells[group_name].items():
+    for row, cell in table.values(group_name):
         if row in excluded:
             continue
         level = _group_of(cell, group_col, lookup)
@@ -990,7 +993,7 @@ def load(
         ids = {row: row for row in table.cells.index}
     else:
         first_seen: dict[object, int] = {}
-        for row, cell in table.cells[id_name].items():
+        for row, cell in table.values(id_name):
             if row in excluded:
                 continue
             if cell is None:
@@ -1037,7 +1040,7 @@ def load(
         column = plan.fields.get(extra)
         if column and extra != group_field:
             responses[extra] = pd.Series(
-                [_header_text(c) if c is not None else None for c in table.cells.loc[kept, column]],
+                [None if c is None else _header_text(c) for _, c in table.values(column, kept)],
                 index=responses.index,
                 dtype="str",
             )
@@ -1064,10 +1067,10 @@ def _read_item(
 ) -> list[float]:
     """One item's scores for ``rows``; every non-blank cell set missing is logged."""
     col = table.column(column)
-    cells = table.cells.loc[rows, column]
-    meanings = {cell: _read_answer(cell, col, low, high) for cell in cells.unique()}
+    cells = table.values(column, rows)
+    meanings = {cell: _read_answer(cell, col, low, high) for cell in dict.fromkeys(c for _, c in cells)}
     if all(m.value is None for m in meanings.values()):
-        texts = [(row, c) for row, c in cells.items() if meanings[c].problem and
+        texts = [(row, c) for row, c in cells if meanings[c].problem and
                  meanings[c].problem.startswith("not a number")]
         if texts:
             row, cell = texts[0]
@@ -1083,7 +1086,7 @@ def _read_item(
                 )
             )
     scores = []
-    for row, cell in cells.items():
+    for row, cell in cells:
         meaning = meanings[cell]
         scores.append(math.nan if meaning.value is None else meaning.value)
         if meaning.problem is None:
@@ -1106,7 +1109,7 @@ def _read_item(
 def _read_weights(table: RawTable, column: str, rows: list[int], log: QualityLog) -> list[float]:
     """Survey weights: positive numbers; anything else is logged and left missing."""
     weights = []
-    for row, cell in table.cells.loc[rows, column].items():
+    for row, cell in table.values(column, rows):
         number = None if cell is None else _to_number(cell)
         if cell is not None and (number is None or number <= 0):
             log.add(
