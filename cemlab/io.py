@@ -18,8 +18,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zipfile import BadZipFile
 
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from cemlab.exceptions import DataError, located
 from cemlab.instrument import Instrument, load_instrument
@@ -214,7 +216,8 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
     elif head.startswith(_OLE_MAGIC):
         raise DataError(
             located(
-                "this is an old-style Excel .xls (or other Office 97) file, which cemlab does not read",
+                "this is an old-style Excel .xls (or other Office 97) file, which cemlab does "
+                "not read",
                 file=path,
                 fix="open it in Excel and save it as .xlsx or as CSV",
             )
@@ -338,11 +341,11 @@ def _read_csv(path: Path) -> RawTable:
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
-    import openpyxl
+    import openpyxl  # imported here: most clients send CSV, and openpyxl is slow to import
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign zip file
+    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise DataError(
             located(
                 f"cannot open as an Excel .xlsx workbook ({exc})",
@@ -515,7 +518,8 @@ def _columns_from_headers(layout: str, headers: list[list[str]]) -> list[RawColu
         elif layout == "surveymonkey":
             question, sub = cells[0], cells[1]
             block = question or block
-            if question and (not sub or sub in ("Response", "Open-Ended Response") or sub == question):
+            single = not sub or sub in ("Response", "Open-Ended Response") or sub == question
+            if question and single:
                 name = question
             elif sub:
                 name = f"{block} - {sub}" if block else sub
@@ -538,7 +542,7 @@ def _read_sav(path: Path) -> RawTable:
         # user_missing=True keeps declared missing codes (e.g. 99 "no answer") as values so that
         # they can be counted; they are turned into missing answers in `load`.
         frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
-    except Exception as exc:  # pyreadstat.ReadstatError and friends on a damaged file
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, UnicodeError) as exc:
         raise DataError(
             located(
                 f"cannot read as an SPSS .sav file ({exc})",
@@ -772,7 +776,7 @@ _BLANK = _Answer(None, kind="blank")
 
 
 def _to_number(cell: object) -> float | None:
-    """A cell as a number: numbers as they are, text "7", "7.5", "7,5" (decimal comma), "7 - Agree"."""
+    """A cell as a number: numbers as they are; text "7", "7,5" (decimal comma), "7 - Agree"."""
     if isinstance(cell, bool):
         return None
     if isinstance(cell, int | float):
@@ -808,7 +812,9 @@ def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
     return _Answer(number)
 
 
-def _group_lookup(instrument: Instrument, group_labels: Mapping[str, Iterable[str]]) -> dict[str, str]:
+def _group_lookup(
+    instrument: Instrument, group_labels: Mapping[str, Iterable[str]]
+) -> dict[str, str]:
     """Normalized label -> level, from the levels, the instrument's labels and the client's."""
     lookup: dict[str, str] = {}
     sources = [{level: [level] for level in instrument.groups.levels}, instrument.groups.labels]
@@ -972,7 +978,11 @@ def load(
         level = _group_of(cell, group_col, lookup)
         if level is not None:
             groups[row] = level
-        elif cell is None or normalize_text(cell) in MISSING_ANSWERS or group_col.is_user_missing(cell):
+        elif (
+            cell is None
+            or normalize_text(cell) in MISSING_ANSWERS
+            or group_col.is_user_missing(cell)
+        ):
             exclude(row, "respondent excluded: no group given", group_name, cell,
                     f"fill in the group ({', '.join(instrument.groups.levels)}) if it is known")
         else:
@@ -1068,7 +1078,8 @@ def _read_item(
     """One item's scores for ``rows``; every non-blank cell set missing is logged."""
     col = table.column(column)
     cells = table.values(column, rows)
-    meanings = {cell: _read_answer(cell, col, low, high) for cell in dict.fromkeys(c for _, c in cells)}
+    distinct = dict.fromkeys(cell for _, cell in cells)
+    meanings = {cell: _read_answer(cell, col, low, high) for cell in distinct}
     if all(m.value is None for m in meanings.values()):
         texts = [(row, c) for row, c in cells if meanings[c].problem and
                  meanings[c].problem.startswith("not a number")]
@@ -1095,7 +1106,10 @@ def _read_item(
             message, fix = f"read as missing: {meaning.problem}", None
         else:
             message = f"answer to {item_id} set missing: {meaning.problem}"
-            fix = f"correct it in the client's file to a whole number from {low} to {high}, or leave it empty"
+            fix = (
+                f"correct it in the client's file to a whole number from {low} to {high}, "
+                "or leave it empty"
+            )
         log.add(
             "missing",
             located(message, file=table.path.name, row=row, column=column, value=cell, fix=fix),

@@ -228,19 +228,21 @@ def _check_against(
     unknown = sorted(set(columns) - fields)
     if unknown:
         raise ValueError(
-            f"key '{prefix}columns': {', '.join(repr(k) for k in unknown)} not an item of instrument "
-            f"{instrument.name!r} nor one of {instrument.groups.column}, group, "
+            f"key '{prefix}columns': {', '.join(repr(k) for k in unknown)} not an item of "
+            f"instrument {instrument.name!r} nor one of {instrument.groups.column}, group, "
             f"{', '.join(EXTRA_FIELDS)} (item ids: {', '.join(instrument.item_ids)})"
         )
     for key in (instrument.groups.column, "group", "respondent_id"):
         if key in columns and columns[key] is None:
-            raise ValueError(f"key '{prefix}columns.{key}': cannot be null, that column is required")
+            raise ValueError(
+                f"key '{prefix}columns.{key}': cannot be null, that column is required"
+            )
     levels = set(instrument.groups.levels)
     bad = sorted(set(group_labels) - levels)
     if bad:
         raise ValueError(
-            f"key '{prefix}group_labels': {', '.join(repr(k) for k in bad)} not a level of instrument "
-            f"{instrument.name!r} (levels: {', '.join(instrument.groups.levels)})"
+            f"key '{prefix}group_labels': {', '.join(repr(k) for k in bad)} not a level of "
+            f"instrument {instrument.name!r} (levels: {', '.join(instrument.groups.levels)})"
         )
 
 

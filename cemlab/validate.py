@@ -29,9 +29,11 @@ def analysis_problems(survey: Survey) -> list[str]:
         return []
     shown = ", ".join(f"{level} {count}" for level, count in sizes.items())
     return [
-        f"no group reaches min_group_size {survey.min_group_size} ({shown}): every result "
-        "would be suppressed. Fix: collect more responses, or lower min_group_size in the "
-        "params file if the client accepts smaller groups"
+        (
+            f"no group reaches min_group_size {survey.min_group_size} ({shown}): every result "
+            "would be suppressed. Fix: collect more responses, or lower min_group_size in the "
+            "params file if the client accepts smaller groups"
+        )
     ]
 
 
@@ -52,7 +54,7 @@ def quality_summary(survey: Survey) -> str:
     )
     sizes = survey.group_sizes()
     lines.append("Groups: " + ", ".join(f"{level} {count}" for level, count in sizes.items()))
-    small = [f"{level} ({count})" for level, count in sizes.items() if count < survey.min_group_size]
+    small = [f"{level} ({n})" for level, n in sizes.items() if n < survey.min_group_size]
     lines.append(
         f"Below min_group_size {survey.min_group_size}: "
         + (", ".join(small) + " - results suppressed" if small else "none")
@@ -66,20 +68,23 @@ def quality_summary(survey: Survey) -> str:
         by_reason: dict[str, list] = {}
         for issue in set_missing:
             by_reason.setdefault(_reason_of(issue.message), []).append(issue)
+        field_of = {column: name for name, column in log.columns.items()}
         for reason, issues in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
-            columns = Counter(i.column for i in issues)
-            where = ", ".join(f"{c!r} {n}" for c, n in columns.most_common())
-            lines.append(f"  {len(issues)} x {reason} (columns: {where})")
+            fields = Counter(field_of.get(i.column, i.column) for i in issues)
+            where = ", ".join(f"{name} {n}" for name, n in fields.most_common())
+            lines.append(f"  {len(issues)} x {reason} ({where})")
             lines.extend(f"    {i.message}" for i in issues[:EXAMPLES_PER_REASON])
             if len(issues) > EXAMPLES_PER_REASON:
                 lines.append(f"    ... and {len(issues) - EXAMPLES_PER_REASON} more")
     missing = survey.responses[_answer_columns(survey)].isna().sum()
-    answered = survey.n - missing
-    lines.append("Missing answers per item (blank or set missing):")
-    for item_id, count in missing.items():
-        share = count / survey.n if survey.n else 0.0
-        flag = "  <- no answers at all" if answered[item_id] == 0 else ""
-        lines.append(f"  {item_id:<24} {count:>6} ({share:.1%}){flag}")
+    incomplete = missing[missing > 0]
+    lines.append(
+        f"Missing answers per item (blank or set missing): {len(missing) - len(incomplete)} of "
+        f"{len(missing)} items complete" + (":" if len(incomplete) else "")
+    )
+    for item_id, count in incomplete.items():
+        flag = "  <- no answers at all" if count == survey.n else ""
+        lines.append(f"  {item_id:<24} {count:>6} ({count / survey.n:.1%}){flag}")
     notes = [i.message for i in log.issues if i.kind == "note"]
     if notes:
         lines.append("Notes:")

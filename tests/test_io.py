@@ -24,8 +24,8 @@ CEM = load_instrument("cem-maturity")
 # -- real files ------------------------------------------------------------------------------
 
 
-def _instrument(tmp_path, items, *, scale=(1, 5), column="role", levels=("management", "staff"),
-                labels=None, name="test.yaml"):
+def _instrument(tmp_path, items, *, scale=(1, 5), column="role",
+                levels=("management", "staff"), labels=None, name="test.yaml"):
     """A one-dimension instrument whose items are (id, text) pairs."""
     low, high = scale
     middle = (low + high) // 2
@@ -44,7 +44,8 @@ def _instrument(tmp_path, items, *, scale=(1, 5), column="role", levels=("manage
 @needs_realdata
 def test_qualtrics_current_export_three_header_rows(tmp_path):
     # SOURCE.md: 3 header rows (names, German question text, ImportId JSON), 1 response, 20
-    # columns; qualtRics read_survey() gives 1 row x 20 columns; Q1 = 2, ResponseId R_2YPOQ602ER1jkf1.
+    # columns; qualtRics read_survey() gives 1 row x 20 columns; Q1 = 2, ResponseId
+    # R_2YPOQ602ER1jkf1.
     path = REALDATA / "qualtrics-export" / "sample.csv"
     before = sha256(path)
     table = read_table(path)
@@ -326,7 +327,7 @@ def test_xlsx_sheet_selection_and_row_numbers(tmp_path):
     assert survey.items.loc[2].tolist() == [4.0, 5.0, 3.0]
     [issue] = survey.quality.set_missing
     assert (issue.row, issue.column, issue.value) == (4, "q2", 9)
-    assert "1 empty row(s) skipped: rows 3" in [i.message for i in survey.quality.issues][0]
+    assert survey.quality.issues[0].message == "1 empty row(s) skipped: rows 3"
     assert load(path, instrument, sheet=1, min_group_size=1).n == 2
 
     with pytest.raises(DataError) as err:

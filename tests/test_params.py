@@ -1,0 +1,163 @@
+"""The per-client params file: every key checked before anything runs, errors name key and file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from _io_fixtures import write_csv, write_instrument
+
+from cemlab import Client, DataError, Params, ParamsError, load_client, load_params
+from cemlab.params import SECTIONS
+
+
+@pytest.fixture
+def client_folder(tmp_path):
+    """params/acme.yaml next to data/ holding a small survey, previous wave and feedback."""
+    (tmp_path / "params").mkdir()
+    data = tmp_path / "data"
+    data.mkdir()
+    write_instrument(data)
+    header = ["id", "role", "q1", "q2", "q3"]
+    rows = [[f"r{i}", "staff" if i % 3 else "management", 1 + i % 5, 2, 3] for i in range(12)]
+    write_csv(data / "acme.csv", [header, *rows])
+    write_csv(data / "acme-2025.csv", [["id", "Position", "q1", "q2", "q3"],
+                                       *[[r[0], r[1], 3, 3, 3] for r in rows]])
+    write_csv(data / "acme-nps.csv", [["segment", "ltr", "sat_overall", "sat_awareness",
+                                       "sat_purchase", "sat_onboarding", "sat_service",
+                                       "sat_billing"],
+                                      *[["consumer", 9, 8, 7, 6, 5, 4, 3]] * 6])
+    return tmp_path
+
+
+def write_params(folder, **keys):
+    values = {"client": "acme", "title": "Acme 2026", "data": "../data/acme.csv",
+              "instrument": "../data/mini.yaml"} | keys
+    values = {k: v for k, v in values.items() if v is not None}
+    path = folder / "params" / "acme.yaml"
+    path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def params_error(path) -> str:
+    with pytest.raises(ParamsError) as err:
+        load_params(path)
+    message = str(err.value)
+    assert message.startswith(str(path)), message  # every error names the params file
+    return message
+
+
+def test_minimal_params_get_defaults_and_absolute_paths(client_folder):
+    path = write_params(client_folder, instrument=None)
+    params = load_params(path)
+    assert params.data == client_folder / "data" / "acme.csv"
+    assert params.data.is_absolute()
+    assert params.instrument == "cem-maturity"
+    assert (params.min_group_size, params.target, params.wave) == (5, None, None)
+    assert params.sections == list(SECTIONS)
+    assert params.benchmark == "polska-2008"
+    assert params.path == path.resolve()
+
+
+def test_instrument_path_is_relative_to_the_params_file(client_folder):
+    params = load_params(write_params(client_folder, wave=2026, target=4))
+    assert params.instrument == str(client_folder / "data" / "mini.yaml")
+    assert params.wave == "2026"  # YAML reads 2026 as a number; a wave label is text
+    assert params.target == 4.0
+
+
+def test_notebook_parameters_are_plain_json_with_absolute_paths(client_folder):
+    params = load_params(write_params(client_folder, feedback="../data/acme-nps.csv",
+                                      previous={"data": "../data/acme-2025.csv", "wave": 2025}))
+    values = params.notebook_parameters()
+    assert json.loads(json.dumps(values)) == values
+    assert values["data"] == str(client_folder / "data" / "acme.csv")
+    assert values["feedback"]["data"] == str(client_folder / "data" / "acme-nps.csv")
+    assert values["feedback"]["instrument"] == "customer-feedback"
+    assert values["previous"] == {"data": str(client_folder / "data" / "acme-2025.csv"),
+                                  "sheet": None, "columns": None, "group_labels": None,
+                                  "wave": "2025"}
+    assert values["params_file"] == str((client_folder / "params" / "acme.yaml").resolve())
+
+
+def test_load_client_reads_main_feedback_and_previous(client_folder):
+    path = write_params(
+        client_folder, wave="2026", feedback="../data/acme-nps.csv",
+        previous={"data": "../data/acme-2025.csv", "wave": "2025",
+                  "columns": {"role": "Position"}},
+        min_group_size=3,
+    )
+    client = load_client(path)
+    assert isinstance(client, Client) and isinstance(client.params, Params)
+    assert client.survey.n == 12 and client.survey.group_sizes().to_dict() == {
+        "management": 4, "staff": 8}
+    assert set(client.survey.responses["wave"]) == {"2026"}
+    assert client.previous.n == 12 and set(client.previous.responses["wave"]) == {"2025"}
+    assert client.previous.items["q1"].eq(3).all()
+    assert client.feedback.instrument.name == "customer-feedback"
+    assert client.feedback.responses["ltr"].eq(9).all()
+    assert client.survey.min_group_size == 3
+    assert load_client(client.params).survey.n == 12  # a loaded Params works too
+
+
+def test_previous_wave_inherits_the_main_columns_mapping(client_folder):
+    path = write_params(client_folder, columns={"role": "role"},
+                        previous="../data/acme-2025.csv")
+    with pytest.raises(DataError) as err:
+        load_client(path)
+    # the previous file calls the group column "Position": the inherited mapping does not fit
+    assert "acme-2025.csv: the columns mapping sends role to 'role'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "keys, expected",
+    [
+        ({"clinet": "acme"}, "key 'clinet': unknown key (check its spelling against the README)"),
+        ({"title": None}, "key 'title': this key is required but missing"),
+        ({"client": "acme corp!"}, "key 'client': String should match pattern"),
+        ({"min_group_size": "five"}, "key 'min_group_size': Input should be a valid integer"),
+        ({"min_group_size": 0}, "key 'min_group_size': Input should be greater than or equal to 1"),
+        ({"data": "../data/acme-2026.csv"}, "key 'data': no such file: "),
+        ({"data": 12}, "key 'data': must be a file path (text)"),
+        ({"instrument": "cem-maturty"}, "key 'instrument': no such file: "),
+        ({"target": 9}, "key 'target': 9 is outside the 1-5 scale of instrument 'mini'"),
+        ({"target": "high"}, "key 'target': Input should be a valid number"),
+        ({"columns": {"q4": "Q4"}}, "key 'columns': 'q4' not an item of instrument 'mini'"),
+        ({"columns": {"role": None}}, "key 'columns.role': cannot be null"),
+        ({"columns": ["q1"]}, "key 'columns': Input should be a valid dictionary"),
+        ({"group_labels": {"managers": ["Boss"]}},
+         "key 'group_labels': 'managers' not a level of instrument 'mini'"),
+        ({"group_labels": {"staff": "Employee"}},
+         "key 'group_labels.staff': Input should be a valid list"),
+        ({"sections": ["cover", "summary"]}, "key 'sections[1]': Input should be 'cover'"),
+        ({"sections": ["nps", "nps"]}, "key 'sections': section(s) listed twice: nps"),
+        ({"benchmark": "polska-2009"}, "key 'benchmark': unknown benchmark"),
+        ({"benchmark": "bench/mine.csv"}, "key 'benchmark': no such file"),
+        ({"feedback": "../data/nps.csv"}, "key 'feedback.data': no such file"),
+        ({"feedback": {"data": "../data/acme-nps.csv", "columns": {"nps": "ltr"}}},
+         "key 'feedback.columns': 'nps' not an item of instrument 'customer-feedback'"),
+        ({"previous": {"data": "../data/acme-2025.csv", "instrument": "cem-maturity"}},
+         "key 'previous.instrument': unknown key"),
+        ({"previous": {"wave": "2025"}}, "key 'previous.data': this key is required but missing"),
+    ],
+)
+def test_params_errors_name_the_key_and_the_file(client_folder, keys, expected):
+    message = params_error(write_params(client_folder, **keys))
+    assert expected in message
+
+
+def test_missing_params_file_and_non_mapping_yaml(client_folder):
+    message = params_error(client_folder / "params" / "nobody.yaml")
+    assert "no such params file" in message
+    path = client_folder / "params" / "list.yaml"
+    path.write_text("- client: acme\n", encoding="utf-8")
+    assert "must be a YAML mapping" in params_error(path)
+    path.write_text("client: [acme\n", encoding="utf-8")
+    assert "not a valid YAML text file" in params_error(path)
+
+
+def test_malformed_instrument_is_a_params_error(client_folder):
+    (client_folder / "data" / "broken.yaml").write_text("name: broken\nscale: {min: 1}\n")
+    message = params_error(write_params(client_folder, instrument="../data/broken.yaml"))
+    assert "key 'instrument':" in message and "broken.yaml" in message
