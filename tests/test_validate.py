@@ -1,0 +1,139 @@
+"""`cemlab validate`: the data-quality summary and the exit codes 0 / 1 / 2, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from _io_fixtures import sha256, write_csv, write_instrument
+
+from cemlab.validate import validate_params_file
+
+CEMLAB = Path(sys.executable).parent / "cemlab"
+HEADER = ["id", "role", "q1", "q2", "q3"]
+
+
+def make_client(folder: Path, rows, **keys) -> Path:
+    write_instrument(folder)
+    write_csv(folder / "survey.csv", [HEADER, *rows])
+    params = {"client": "acme", "title": "Acme", "data": "survey.csv",
+              "instrument": "mini.yaml"} | keys
+    path = folder / "acme.yaml"
+    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    return path
+
+
+def good_rows(n_management=5, n_staff=6):
+    return ([[f"m{i}", "management", 4, 4, 5] for i in range(n_management)]
+            + [[f"s{i}", "staff", 2, 3, 3] for i in range(n_staff)])
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CEMLAB), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_summary_of_analysable_data_lists_what_was_lost_and_why(tmp_path):
+    rows = good_rows() + [
+        ["x1", "Intern", 3, 3, 3],          # row 13: unknown group label -> excluded
+        ["m0", "staff", 1, 1, 1],           # row 14: duplicate id -> excluded
+        ["s9", "staff", "nie wiem", 9, 2],  # row 15: don't know + out of range -> missing
+    ]
+    path = make_client(tmp_path, rows, min_group_size=3)
+    report = validate_params_file(path)
+    assert report.ok
+    summary = report.summary()
+    for line in (
+        f"Survey data: {tmp_path / 'survey.csv'}",
+        "Read as: CSV table, UTF-8, ',' delimited, 1 header row, 14 data rows, 5 columns",
+        "Respondents read: 14; excluded: 2; analysed: 12",
+        "Groups: management 5, staff 7",
+        "Below min_group_size 3: none",
+        "Excluded rows (2):",
+        "survey.csv, row 13, column 'role': respondent excluded: unknown group label "
+        "(value 'Intern')",
+        "survey.csv, row 14, column 'id': respondent excluded: same respondent id as row 2",
+        "Answers set missing (2):",
+        "1 x read as missing: 'nie wiem' means no answer (q1 1)",
+        "1 x outside the 1-5 scale (q2 1)",
+        "Missing answers per item (blank or set missing): 1 of 3 items complete:",
+        "q1                            1 (8.3%)",
+        "Result: the data can be analysed.",
+    ):
+        assert line in summary, line
+
+
+def test_small_groups_are_named_and_no_large_group_is_not_analysable(tmp_path):
+    report = validate_params_file(make_client(tmp_path, good_rows(2, 6)))
+    assert report.ok
+    assert "Below min_group_size 5: management (2) - results suppressed" in report.summary()
+
+    report = validate_params_file(make_client(tmp_path, good_rows(2, 3)))
+    assert not report.ok
+    assert "Result: NOT analysable:" in report.summary()
+    assert "survey data: no group reaches min_group_size 5 (management 2, staff 3)" in \
+        report.summary()
+
+
+def test_a_data_error_makes_the_report_not_ok_with_its_message(tmp_path):
+    path = make_client(tmp_path, good_rows())
+    write_csv(tmp_path / "survey.csv", [["id", "role", "q1", "q_2x", "q3"], ["a", "staff", 1, 2,
+                                                                            3]])
+    report = validate_params_file(path)
+    assert not report.ok
+    assert "cannot be read: " in report.summary()
+    assert "closest columns: 'q_2x'" in report.summary()
+
+
+def test_a_params_error_makes_the_report_not_ok_with_its_message(tmp_path):
+    path = make_client(tmp_path, good_rows(), min_groupsize=3)
+    report = validate_params_file(path)
+    assert not report.ok and report.params is None
+    assert report.summary() == (
+        f"NOT analysable: {path}: key 'min_groupsize': unknown key (check its spelling against "
+        "the README)"
+    )
+
+
+def test_cli_exit_0_when_analysable(tmp_path):
+    path = make_client(tmp_path, good_rows())
+    data = tmp_path / "survey.csv"
+    before = sha256(data)
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "Respondents read: 11; excluded: 0; analysed: 11" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert sha256(data) == before  # validate never writes to the client's file
+
+
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        ("not-analysable", "no group reaches min_group_size 5"),
+        ("data-error", "no group column 'role'"),
+        ("params-error", "key 'data': no such file"),
+        ("no-params-file", "no such params file"),
+    ],
+)
+def test_cli_exit_1_with_a_clear_message(tmp_path, problem, expected):
+    path = make_client(tmp_path, good_rows(2, 2))
+    if problem == "data-error":
+        write_csv(tmp_path / "survey.csv", [["id", "Rolle", "q1", "q2", "q3"], ["a", "x", 1, 2,
+                                                                               3]])
+    elif problem == "params-error":
+        path.write_text(yaml.safe_dump({"client": "acme", "title": "Acme", "data": "nowhere.csv"}))
+    elif problem == "no-params-file":
+        path = tmp_path / "missing.yaml"
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1
+    assert expected in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["validate"], ["validate", "a.yaml", "b.yaml"], ["--bogus"]])
+def test_cli_exit_2_on_usage_errors(args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "usage: cemlab" in result.stderr and "Traceback" not in result.stderr
