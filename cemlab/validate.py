@@ -71,7 +71,7 @@ def quality_summary(survey: Survey) -> str:
         field_of = {column: name for name, column in log.columns.items()}
         for reason, issues in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
             fields = Counter(field_of.get(i.column, i.column) for i in issues)
-            where = ", ".join(f"{name} {n}" for name, n in fields.most_common())
+            where = ", ".join(f"{name}: {n}" for name, n in fields.most_common())
             lines.append(f"  {len(issues)} x {reason} ({where})")
             lines.extend(f"    {i.message}" for i in issues[:EXAMPLES_PER_REASON])
             if len(issues) > EXAMPLES_PER_REASON:
