@@ -30,6 +30,7 @@ from cemlab.params import Client, Params, load_client, load_params  # noqa: E402
 # --- synth ---
 from cemlab.benchmarks import list_benchmarks, load_benchmark  # noqa: E402
 # --- render ---
+from cemlab.render import BatchResult, ClientResult, render_batch, render_client  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -1,0 +1,680 @@
+"""Render client reports: papermill runs the report notebook per client, nbconvert turns the
+executed notebook into one self-contained HTML file, and a batch gets a `reports/index.html`.
+
+Layout written per client (swapped into place in one `os.replace`, so an interrupted run never
+leaves a report that looks complete)::
+
+    reports/<client>/report.html      the report: no code, every image inlined, nothing fetched
+    reports/<client>/report.ipynb     the executed notebook, for audit
+    reports/<client>/tables/*.csv     the result tables the report shows, and tables.xlsx
+    reports/<client>/inputs.sha256    what the report was made from (for --skip-unchanged)
+
+A client that fails leaves ``reports/<client>/failed.ipynb`` (the notebook as far as it ran)
+and no ``report.html``; the batch goes on and ``index.html`` gives the reason in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cemlab import __version__
+from cemlab.exceptions import CemlabError, RenderError
+from cemlab.report import KEY_FIGURES_TABLE, RESPONDENTS_FIGURE
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+#: The report notebook; it lives beside the package in a source checkout.
+DEFAULT_NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "client_report.ipynb"
+#: A notebook cell tagged ``section:<name>`` belongs to that report section (params ``sections``).
+SECTION_TAG = "section:"
+#: Seconds one notebook cell may run before the client fails (a hung cell must not hang a batch).
+CELL_TIMEOUT = 600
+_REASON_MAX = 300
+
+
+@dataclass
+class ClientResult:
+    """What happened to one client: its status, where its report is, and its headline numbers.
+
+    ``status`` is ``"ok"`` (rendered now), ``"skipped"`` (inputs unchanged, report kept) or
+    ``"failed"``; a failure carries ``reason``, one line naming the section and the error.
+    """
+
+    client: str
+    params_path: Path
+    status: str
+    title: str = ""
+    report: Path | None = None
+    reason: str = ""
+    section: str = ""
+    respondents: int | None = None
+    key_figures: dict[str, float | str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    def line(self) -> str:
+        """One line for the terminal: client, status, and the reason of a failure."""
+        if self.status == "failed":
+            return f"FAILED   {self.client}: {self.reason}"
+        if self.status == "skipped":
+            return f"skipped  {self.client}: {self.report} (inputs unchanged)"
+        return f"ok       {self.client}: {self.report} ({self.seconds:.1f} s)"
+
+
+@dataclass
+class BatchResult:
+    """Every client of one run, in the order given, and the index page that lists them."""
+
+    clients: list[ClientResult]
+    index: Path | None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.clients)
+
+    @property
+    def failed(self) -> list[ClientResult]:
+        return [c for c in self.clients if not c.ok]
+
+    def summary(self) -> str:
+        """The lines `cemlab render` prints: one per client, a tally, and the index path last."""
+        lines = [c.line() for c in self.clients]
+        counts = {s: sum(c.status == s for c in self.clients) for s in ("ok", "skipped", "failed")}
+        lines.append(
+            f"{counts['ok']} rendered, {counts['skipped']} skipped, {counts['failed']} failed "
+            f"in {self.seconds:.1f} s"
+        )
+        if self.index is not None:
+            lines.append(f"index: {self.index}")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Job:
+    """Everything a worker process needs to render one client (picklable, already validated)."""
+
+    client: str
+    title: str
+    params_path: Path
+    parameters: dict[str, Any]
+    inputs_hash: str
+    notebook: Path
+    reports_dir: Path
+    timeout: int
+
+
+# --- collecting and validating params -------------------------------------------------------
+
+
+def collect_params_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Params files named directly, plus every ``*.yaml`` / ``*.yml`` in folders named.
+
+    A path that does not exist is kept, so that it fails as a client with its reason rather
+    than stopping the batch. Raises `RenderError` when nothing at all was found.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"}))
+        else:
+            found.append(path)
+    if not found:
+        raise RenderError(
+            "no params files found in " + ", ".join(str(p) for p in paths)
+            + ". Fix: give params/*.yaml files or a folder holding them"
+        )
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
+def _load_params(path: Path) -> Any:
+    """Load and validate one params file (the foundation's `cemlab.params.load_params`)."""
+    from cemlab.params import load_params
+
+    return load_params(path)
+
+
+def _prepare(
+    paths: Sequence[Path], reports_dir: Path, notebook: Path, timeout: int
+) -> tuple[list[_Job | ClientResult], int]:
+    """Validate every params file before any kernel starts.
+
+    Returns one entry per path, in order: a `_Job` to render, or a failed `ClientResult`
+    carrying the params error in one line; plus the number of jobs.
+    """
+    prepared: list[_Job | ClientResult] = []
+    seen: dict[str, Path] = {}
+    notebook_bytes = notebook.read_bytes()
+    for path in paths:
+        try:
+            if not path.is_file():
+                raise RenderError(f"{path}: no such params file")
+            params = _load_params(path)
+            if params.client in seen:
+                raise RenderError(
+                    f"{path}: client {params.client!r} is also rendered from {seen[params.client]}."
+                    " Fix: give each client its own slug"
+                )
+            seen[params.client] = path
+            parameters = dict(params.notebook_parameters())
+        except Exception as exc:  # a params problem fails this client only, never the batch
+            message = str(exc) if isinstance(exc, CemlabError) else f"{type(exc).__name__}: {exc}"
+            prepared.append(
+                ClientResult(
+                    client=path.stem,
+                    params_path=path,
+                    status="failed",
+                    section="params",
+                    reason=f"params: {_one_line(message)}",
+                )
+            )
+            continue
+        prepared.append(
+            _Job(
+                client=params.client,
+                title=params.title or params.client,
+                params_path=path,
+                parameters=parameters,
+                inputs_hash=inputs_hash(path, parameters, notebook_bytes),
+                notebook=notebook,
+                reports_dir=reports_dir,
+                timeout=timeout,
+            )
+        )
+    return prepared, sum(isinstance(p, _Job) for p in prepared)
+
+
+def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: bytes) -> str:
+    """A SHA-256 of everything a report is made from.
+
+    The params file, every file the notebook parameters name (data, feedback, previous wave,
+    a custom instrument), the notebook, the report template, and the cemlab version with its
+    source files (so that a code change during development also re-renders).
+    """
+    digest = hashlib.sha256()
+
+    def add(label: str, content: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(content).digest())
+
+    add("version", __version__.encode())
+    add("params", params_path.read_bytes())
+    add("notebook", notebook_bytes)
+    for name, value in sorted(parameters.items()):
+        if name == "tables_dir":
+            continue
+        add(f"parameter:{name}", repr(value).encode())
+        for candidate in value if isinstance(value, list) else [value]:
+            if isinstance(candidate, str) and candidate and Path(candidate).is_file():
+                add(f"file:{name}", Path(candidate).read_bytes())
+    for source in sorted(PACKAGE_DIR.rglob("*")):
+        if source.is_file() and source.suffix in {".py", ".yaml", ".j2", ".css", ".csv"}:
+            add(f"package:{source.relative_to(PACKAGE_DIR)}", source.read_bytes())
+    return digest.hexdigest()
+
+
+# --- one client -----------------------------------------------------------------------------
+
+
+def render_client(
+    params_path: str | Path,
+    reports_dir: str | Path = "reports",
+    *,
+    notebook: str | Path = DEFAULT_NOTEBOOK,
+    skip_unchanged: bool = False,
+    timeout: int = CELL_TIMEOUT,
+) -> ClientResult:
+    """Render one client's report in this process (no index page; see `render_batch`).
+
+    A params error or a failing cell gives a failed `ClientResult`, not an exception, so a
+    caller handles one client and a batch the same way.
+    """
+    reports_dir = Path(reports_dir).resolve()
+    notebook = _check_notebook(notebook)
+    [prepared], _ = _prepare([Path(params_path).resolve()], reports_dir, notebook, timeout)
+    if isinstance(prepared, ClientResult):
+        return prepared
+    return _skip_or_render(prepared, skip_unchanged)
+
+
+def _check_notebook(notebook: str | Path) -> Path:
+    path = Path(notebook).resolve()
+    if not path.is_file():
+        raise RenderError(f"{path}: the report notebook is missing. Fix: restore it from git")
+    return path
+
+
+def _skip_or_render(job: _Job, skip_unchanged: bool) -> ClientResult:
+    if skip_unchanged:
+        kept = _unchanged_result(job)
+        if kept is not None:
+            return kept
+    return _render_job(job)
+
+
+def _unchanged_result(job: _Job) -> ClientResult | None:
+    """The last report's result when it was made from exactly these inputs, else None."""
+    folder = job.reports_dir / job.client
+    stamp = folder / "inputs.sha256"
+    report = folder / "report.html"
+    if not (stamp.is_file() and report.is_file()):
+        return None
+    if stamp.read_text().strip() != job.inputs_hash:
+        return None
+    respondents, figures = _read_key_figures(folder / "tables")
+    return ClientResult(
+        client=job.client,
+        params_path=job.params_path,
+        status="skipped",
+        title=job.title,
+        report=report,
+        respondents=respondents,
+        key_figures=figures,
+    )
+
+
+def _render_job(job: _Job) -> ClientResult:
+    """Execute, export and swap one client's report into place; never raises for the client.
+
+    Everything is written to a hidden staging folder beside the target, which replaces the
+    client's folder only at the end: success or failure, the folder then says which it was
+    (``report.html`` or ``failed.ipynb``), and an interrupted run leaves the old folder as it was.
+    """
+    started = time.perf_counter()
+    job.reports_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{job.client}.rendering-", dir=job.reports_dir))
+    staging.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be shared
+    result = ClientResult(
+        client=job.client, params_path=job.params_path, status="failed", title=job.title
+    )
+    executed = staging / "report.ipynb"
+    try:
+        try:
+            tables = staging / "tables"
+            tables.mkdir()
+            _execute(job, executed, tables, cwd=staging)
+            _export_html(executed, staging / "report.html", job.title)
+            (staging / "inputs.sha256").write_text(job.inputs_hash + "\n")
+            result.respondents, result.key_figures = _read_key_figures(tables)
+            result.status = "ok"
+            result.report = job.reports_dir / job.client / "report.html"
+        except Exception as exc:  # the client fails; the batch goes on
+            result.status, result.report = "failed", None
+            result.section, result.reason = _explain_failure(exc, executed)
+            _keep_failed_notebook(staging, executed)
+        try:
+            _swap_into_place(staging, job.reports_dir / job.client)
+        except OSError as exc:
+            result.status, result.report = "failed", None
+            result.reason = f"could not move the report into place: {_one_line(str(exc))}"
+    finally:  # also on Ctrl-C: the staging folder never outlives the run
+        shutil.rmtree(staging, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernels do not write to our terminal.
+
+    A kernel inherits the terminal's stderr, where ipykernel prints start-up warnings that
+    would interleave with the progress bar; a cell's own output still reaches the notebook.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super().start_kernel(**kw)
+
+    return QuietKernelManager
+
+
+def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
+    import papermill
+
+    parameters = dict(job.parameters, tables_dir=str(tables))
+    papermill.execute_notebook(
+        select_sections(job.notebook, parameters.get("sections")),
+        str(executed),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+        execution_timeout=job.timeout,
+        cwd=str(cwd),
+        kernel_manager_class=_quiet_kernel_manager(),
+    )
+
+
+def select_sections(notebook: Path, sections: Sequence[str] | None) -> Any:
+    """The notebook without the cells of sections the client's params leave out.
+
+    A cell belongs to a section by its tag ``section:<name>`` (heading and code alike), so a
+    section left out leaves no empty heading behind. ``None`` keeps every section.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    if sections is not None:
+        wanted = {f"{SECTION_TAG}{name}" for name in sections}
+        nb.cells = [
+            cell
+            for cell in nb.cells
+            if not any(
+                tag.startswith(SECTION_TAG) and tag not in wanted
+                for tag in cell.metadata.get("tags", [])
+            )
+        ]
+    return nb
+
+
+def _explain_failure(exc: BaseException, executed: Path) -> tuple[str, str]:
+    """The section of the failing cell and the error's last line, as ``(section, reason)``."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        section = _failing_section(executed) or "unknown section"
+        error = f"{exc.ename}: {_one_line(exc.evalue)}" if exc.evalue else exc.ename
+        return section, f"section '{section}': {error}"
+    return "", f"{type(exc).__name__}: {_one_line(str(exc))}"
+
+
+def _failing_section(executed: Path) -> str:
+    """The nearest markdown heading above the first cell whose output is an error."""
+    import nbformat
+
+    if not executed.is_file():
+        return ""
+    nb = nbformat.read(executed, as_version=4)
+    heading = ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            headings = [
+                line.lstrip("#").strip()
+                for line in cell.source.splitlines()
+                if line.startswith("#") and line.lstrip("#").startswith(" ")
+            ]
+            heading = headings[-1] if headings else heading
+        elif cell.cell_type == "code" and any(
+            output.get("output_type") == "error" for output in cell.get("outputs", [])
+        ):
+            return heading
+    return ""
+
+
+def _keep_failed_notebook(staging: Path, executed: Path) -> None:
+    """A failed client keeps only ``failed.ipynb``: nothing that looks like a finished report."""
+    for child in staging.iterdir():
+        if child != executed:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    if executed.is_file():
+        executed.rename(staging / "failed.ipynb")
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with renames only, so no half-written report is seen.
+
+    ``os.replace`` cannot replace a non-empty folder, so the old one is first renamed aside
+    (the client has no folder for that instant, never a partial one) and removed afterwards.
+    """
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.replace(target, old / target.name)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_key_figures(tables: Path) -> tuple[int | None, dict[str, float | str]]:
+    """The respondents and headline numbers the notebook wrote to ``key_figures.csv``."""
+    path = tables / f"{KEY_FIGURES_TABLE}.csv"
+    if not path.is_file():
+        return None, {}
+    figures: dict[str, float | str] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            value: float | str = row["value"]
+            with contextlib.suppress(ValueError):
+                value = float(row["value"])
+            figures[row["figure"]] = value
+    respondents = figures.pop(RESPONDENTS_FIGURE, None)
+    return (int(respondents) if isinstance(respondents, float) else None), figures
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+def _export_html(executed: Path, target: Path, title: str) -> None:
+    """Executed notebook -> HTML with no code, prompts or stderr, and nothing from the network.
+
+    The template (`templates/report.html.j2`) extends JupyterLab's and drops the blocks that
+    load require.js, MathJax, mermaid and widget scripts from CDNs; images are inlined as
+    data URIs. Warnings a library printed to stderr stay in ``report.ipynb`` for audit only.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_template_paths=[str(TEMPLATES_DIR)],
+        template_file="report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    target.write_text(body, encoding="utf-8")
+
+
+def write_index(results: Sequence[ClientResult], reports_dir: str | Path) -> Path:
+    """Write ``reports_dir/index.html`` listing every client of the run (atomically).
+
+    Every string from a params or client file is escaped by Jinja's autoescape.
+    """
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    reports_dir = Path(reports_dir).resolve()
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    env.filters["figure"] = _format_figure
+    rows = [
+        {
+            "result": r,
+            "href": (
+                r.report.relative_to(reports_dir).as_posix()
+                if r.report is not None and r.report.is_relative_to(reports_dir)
+                else None
+            ),
+        }
+        for r in results
+    ]
+    page = env.get_template("portfolio.html.j2").render(
+        rows=rows,
+        failed=sum(not r.ok for r in results),
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+    )
+    index = reports_dir / "index.html"
+    _write_atomically(index, page)
+    return index
+
+
+def _format_figure(value: float | str) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the index is meant to be shared
+    os.replace(tmp, path)
+
+
+# --- a batch --------------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """The cores this process may use (respects CPU affinity, unlike ``os.cpu_count``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def render_batch(
+    paths: Iterable[str | Path],
+    reports_dir: str | Path = "reports",
+    jobs: int | None = None,
+    skip_unchanged: bool = False,
+    progress: bool = True,
+    *,
+    notebook: str | Path = DEFAULT_NOTEBOOK,
+    timeout: int = CELL_TIMEOUT,
+) -> BatchResult:
+    """Render every client's report, ``jobs`` at a time, then write ``reports/index.html``.
+
+    Parameters
+    ----------
+    paths
+        Params files and folders of ``*.yaml``.
+    reports_dir
+        Where ``<client>/`` folders and ``index.html`` go.
+    jobs
+        Clients rendered in parallel (default: the cores available), each in its own kernel:
+        starting a kernel and importing the analysis libraries dominates a report's time.
+    skip_unchanged
+        Keep a client's report when the hash of its inputs matches the last render.
+    progress
+        Show a progress bar of clients done on stderr (only when stderr is a terminal).
+
+    Returns
+    -------
+    A `BatchResult`; ``ok`` is False when any client failed. Client failures never raise.
+    """
+    started = time.perf_counter()
+    if jobs is not None and jobs < 1:
+        raise RenderError(f"--jobs must be at least 1, got {jobs}")
+    reports_dir = Path(reports_dir).resolve()
+    notebook = _check_notebook(notebook)
+    params_paths = collect_params_paths(paths)
+    prepared, n_jobs = _prepare(params_paths, reports_dir, notebook, timeout)
+    results: list[ClientResult | None] = [
+        p if isinstance(p, ClientResult) else None for p in prepared
+    ]
+    todo = [(i, p) for i, p in enumerate(prepared) if isinstance(p, _Job)]
+    if skip_unchanged:
+        for i, job in list(todo):
+            kept = _unchanged_result(job)
+            if kept is not None:
+                results[i] = kept
+                todo.remove((i, job))
+    workers = min(jobs or default_jobs(), max(1, len(todo)))
+    bar = _progress_bar(total=len(prepared), enabled=progress)
+    bar.update(len(prepared) - len(todo))
+    try:
+        if todo:
+            for i, result in _run_in_pool(todo, workers):
+                results[i] = result
+                bar.update()
+    finally:
+        bar.close()
+    done = [r for r in results if r is not None]
+    index = write_index(done, reports_dir)
+    return BatchResult(clients=done, index=index, seconds=time.perf_counter() - started)
+
+
+def _run_in_pool(todo: list[tuple[int, _Job]], workers: int) -> Iterable[tuple[int, ClientResult]]:
+    """Yield ``(position, result)`` as clients finish, ``workers`` clients at a time.
+
+    Threads suffice: each client's notebook runs in its own kernel process, so the work that
+    dominates (starting the kernel, importing the analysis libraries, the analyses) is already
+    parallel; the thread only waits on the kernel and exports the HTML. Threads also need no
+    ``if __name__ == "__main__"`` guard in a user's script and start instantly.
+    On Ctrl-C the kernels get the interrupt too, so running clients end quickly, unrendered.
+    """
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cemlab-render")
+    futures = {pool.submit(_render_job, job): (i, job) for i, job in todo}
+    try:
+        for future in as_completed(futures):
+            i, job = futures[future]
+            yield i, _result_of(future, job)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result_of(future: Future[ClientResult], job: _Job) -> ClientResult:
+    """The worker's result, or a failure naming why the worker itself died."""
+    try:
+        return future.result()
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {_one_line(str(exc))}"
+    return ClientResult(
+        client=job.client, params_path=job.params_path, status="failed", title=job.title,
+        reason=reason,
+    )
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="client",
+        desc="rendering",
+        file=sys.stderr,
+        disable=not (enabled and sys.stderr.isatty()),
+    )
+
+
+def _one_line(text: str) -> str:
+    """Collapse a message to one line of at most a few hundred characters."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # colour codes from IPython tracebacks
+    line = " ".join(text.split())
+    return line if len(line) <= _REASON_MAX else line[: _REASON_MAX - 1] + "…"
+
+
+__all__ = [
+    "BatchResult",
+    "ClientResult",
+    "collect_params_paths",
+    "default_jobs",
+    "inputs_hash",
+    "render_batch",
+    "render_client",
+    "select_sections",
+    "write_index",
+]

@@ -1,0 +1,272 @@
+"""The glue a client report notebook needs, kept here so the notebook stays thin and tested.
+
+Escaped HTML for everything that comes from a client (titles, labels, free text), a table or a
+one-line note when a section has no data, the cover's respondent counts with small groups
+hidden, and `ReportTables`, which collects the tables a report shows and writes them for the
+client as CSV and Excel (see `cemlab.render`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+from IPython.display import HTML
+from pydantic import ValidationError
+
+from cemlab.exceptions import AnalysisError, DataError, ParamsError
+from cemlab.instrument import Instrument, describe_validation_error
+from cemlab.params import Client, Params, load_client
+from cemlab.results import ResultTable, result_table, write_tables
+from cemlab.survey import QualityIssue, Survey
+
+T = TypeVar("T")
+
+#: The table `cemlab.render` reads the index page's respondents and key figures from.
+KEY_FIGURES_TABLE = "key_figures"
+RESPONDENTS_FIGURE = "Respondents"
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def escape(text: object) -> str:
+    """HTML-escape any value for a report (quotes too: it may end up inside an attribute)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def note(text: str) -> HTML:
+    """A one-line note in the report, e.g. why a section has nothing to show."""
+    return HTML(f'<p class="cemlab-note">{escape(text)}</p>')
+
+
+def paragraph(text: str) -> HTML:
+    """Prose that includes client strings (a title, a label): escaped, unlike Markdown."""
+    return HTML(f"<p>{escape(text)}</p>")
+
+
+def respondents_text(n: int, min_group_size: int) -> str:
+    """A group's size as the report may show it: exact only at or above ``min_group_size``.
+
+    The size of a small group would identify its members as surely as their answers, so the
+    cover says "fewer than 5" instead of "3".
+    """
+    if n >= min_group_size:
+        return f"{n:,}"
+    return f"fewer than {min_group_size}"
+
+
+def cover(
+    *,
+    client: str,
+    title: str,
+    wave: object | None,
+    group_sizes: Mapping[str, int],
+    min_group_size: int,
+    date: str,
+) -> HTML:
+    """The report's first block: title, client, wave, respondents per group, date."""
+    total = sum(int(n) for n in group_sizes.values())
+    rows = [("Client", client)]
+    if wave not in (None, ""):
+        rows.append(("Wave", wave))
+    rows.append(("Respondents", respondents_text(total, min_group_size)))
+    rows += [
+        (f"– {level}", respondents_text(int(n), min_group_size))
+        for level, n in group_sizes.items()
+    ]
+    rows.append(("Date", date))
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+    return HTML(f'<h1>{escape(title)}</h1><dl class="cemlab-cover">{items}</dl>')
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """A result table as escaped HTML: labels and text cells from client files cannot inject.
+
+    `ResultTable` keeps its rounding and its marking of suppressed cells; its notes follow.
+    """
+    frame = pd.DataFrame(table).copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or isinstance(frame[column].dtype, pd.StringDtype):
+            frame[column] = frame[column].map(lambda v: v if _is_missing(v) else escape(v))
+    frame.columns = _escaped_index(frame.columns)
+    frame.index = _escaped_index(frame.index)
+    if isinstance(table, ResultTable):
+        escaped = ResultTable(
+            frame, title=table.title, notes=table.notes, min_group_size=table.min_group_size
+        )
+        return escaped._repr_html_()
+    default_index = isinstance(frame.index, pd.RangeIndex)
+    return frame.to_html(escape=False, na_rep="–", index=not default_index)
+
+
+def _escaped_index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples(
+            [tuple(escape(v) for v in values) for values in index], names=index.names
+        )
+    if index.dtype == object or isinstance(index.dtype, pd.StringDtype):
+        return pd.Index([escape(v) for v in index], name=index.name)
+    return index
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def show(table: pd.DataFrame | None, empty: str) -> HTML:
+    """The table, or the one-line note ``empty`` when there is none or it has no rows."""
+    if table is None or len(table) == 0:
+        return note(empty)
+    return HTML(table_html(table))
+
+
+def attempt(analysis: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, str]:
+    """Run an analysis for a section: ``(result, "")``, or ``(None, why)`` when data is lacking.
+
+    Only the errors that mean "this client's data cannot support this section" (an
+    `AnalysisError` or a `DataError`) become a note; anything else is a bug and fails the
+    report, naming the section.
+    """
+    try:
+        return analysis(*args, **kwargs), ""
+    except (AnalysisError, DataError) as exc:
+        return None, str(exc)
+
+
+class ReportTables:
+    """The result tables one report shows, written for the client as CSV files and one workbook.
+
+    The notebook adds each table as it shows it, records its headline numbers with
+    `key_figure`, and calls `save` at the end. ``folder`` is the ``tables_dir`` notebook
+    parameter; when it is None (a notebook run by hand) nothing is written.
+    """
+
+    def __init__(self, folder: str | Path | None) -> None:
+        self.folder = Path(folder) if folder else None
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.key_figures: dict[str, float | str] = {}
+
+    def add(self, name: str, table: pd.DataFrame | None) -> pd.DataFrame | None:
+        """Keep ``table`` under ``name`` (a file name: letters, digits, ``_``, ``-``)."""
+        if not _TABLE_NAME.match(name) or name == KEY_FIGURES_TABLE:
+            raise ValueError(f"table name {name!r}: use letters, digits, '_' or '-'")
+        if table is not None and len(table) > 0:
+            self.tables[name] = table
+        return table
+
+    def key_figure(self, label: str, value: float | str | None) -> None:
+        """A headline number for the index page (skipped when it is missing or suppressed)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return
+        self.key_figures[label] = value
+
+    def respondents(self, n: int, min_group_size: int) -> None:
+        """The client's total respondents, shown on the index only when not a small group."""
+        if n >= min_group_size:
+            self.key_figures = {RESPONDENTS_FIGURE: n, **self.key_figures}
+
+    def key_figures_table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"figure": list(self.key_figures), "value": list(self.key_figures.values())}
+        )
+
+    def save(self) -> list[Path]:
+        """Write every table as ``<name>.csv``, all of them as ``tables.xlsx``; return paths."""
+        if self.folder is None:
+            return []
+        tables = {**self.tables, KEY_FIGURES_TABLE: self.key_figures_table()}
+        return write_tables(tables, self.folder)
+
+
+
+# --- appendix ---------------------------------------------------------------------------------
+
+
+def data_quality(survey: Survey) -> ResultTable:
+    """What the loader read, excluded and set missing, as counts: nothing respondent-level.
+
+    The data-quality log lists rows and values (``cemlab validate`` prints them for the
+    consultant); a client report shows only how many, and why.
+    """
+    log = survey.quality
+    rows: list[tuple[str, str, int]] = [
+        ("respondents", "read from the file", log.rows_read),
+        ("respondents", "excluded", len(log.excluded)),
+        ("respondents", "analysed", survey.n),
+    ]
+    for reason, count in _count_reasons(log.excluded).items():
+        rows.append(("excluded", reason, count))
+    for reason, count in _count_reasons(log.set_missing).items():
+        rows.append(("answers set missing", reason, count))
+    missing = survey.items.isna().sum()
+    for item_id, count in missing[missing > 0].items():
+        rows.append(("missing answers", str(item_id), int(count)))
+    return result_table(
+        pd.DataFrame(rows, columns=["check", "detail", "count"]),
+        title="Data quality",
+        notes="Missing answers count blanks and answers set missing (don't know, out of range).",
+    )
+
+
+def _count_reasons(issues: list[QualityIssue]) -> dict[str, int]:
+    """Issues counted by reason, most frequent first (the message without file, row, value)."""
+    reasons = Counter(_reason_of(issue.message) for issue in issues)
+    return dict(reasons.most_common())
+
+
+def _reason_of(message: str) -> str:
+    reason = message.split(": ", 1)[-1]
+    return reason.split(" (value ", 1)[0].split(". Fix: ", 1)[0]
+
+
+def methods(instrument: Instrument, *, min_group_size: int) -> HTML:
+    """The methods paragraph: scale, agreement bands and the suppression rule."""
+    bands = instrument.bands
+    parts = [f"disagree {_band(bands.disagree)}"]
+    if bands.neutral is not None:
+        parts.append(f"neutral {_band(bands.neutral)}")
+    parts.append(f"agree {_band(bands.agree)}")
+    items = [
+        f"Instrument: {instrument.title or instrument.name} ({len(instrument.items)} statements "
+        f"in {len(instrument.dimensions)} dimensions), answered on a "
+        f"{instrument.scale.min}-{instrument.scale.max} scale.",
+        "Bands: " + ", ".join(parts) + ". “% agree” is the share of respondents who answered "
+        "the statement with a score in the agree band.",
+        f"Suppression: a figure computed from fewer than {min_group_size} respondents is not "
+        "shown (marked “suppressed”), and neither is any difference or finding derived from "
+        f"it; a group smaller than {min_group_size} is given as “fewer than {min_group_size}”.",
+    ]
+    return HTML("<ul>" + "".join(f"<li>{escape(text)}</li>" for text in items) + "</ul>")
+
+
+def _band(band: tuple[float, float]) -> str:
+    low, high = (f"{v:g}" for v in band)
+    return low if low == high else f"{low}-{high}"
+
+
+# --- loading the client from the notebook's parameters --------------------------------------
+
+#: Notebook parameters that are not params-file keys: where render wants the tables, and the
+#: params file the values came from (for the audit trail in report.ipynb).
+NOTEBOOK_ONLY_PARAMETERS = ("tables_dir", "params_file")
+
+
+def load_report_client(parameters: Mapping[str, Any], folder: str | Path = ".") -> Client:
+    """Validate the notebook's parameters as a params file would be, and load the client's data.
+
+    ``cemlab render`` passes the values of the client's params file (paths already absolute);
+    a notebook run by hand uses its defaults, with paths relative to ``folder`` (the notebook's
+    folder). Raises `ParamsError` with the key at fault, or `DataError` from the loader.
+    """
+    values = {k: v for k, v in parameters.items() if k not in NOTEBOOK_ONLY_PARAMETERS}
+    try:
+        params = Params.model_validate(values, context={"folder": Path(folder).resolve()})
+    except ValidationError as exc:
+        problem = describe_validation_error(exc, values)
+        raise ParamsError(f"notebook parameters: {problem}") from None
+    return load_client(params)

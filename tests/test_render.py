@@ -1,0 +1,306 @@
+"""Rendering: params validated first, one report per client, failures isolated, atomic writes.
+
+Two kinds of test. The machinery tests render a small purpose-built notebook (written below)
+for tiny clients made in tmp_path, so they check render.py alone and quickly. The end-to-end
+tests render the real notebooks/client_report.ipynb for the demo clients and compare the
+numbers in the HTML with the cemlab functions' own results.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from cemlab import render
+from cemlab.cli import main as cli_main
+from cemlab.exceptions import RenderError
+from cemlab.instrument import load_instrument
+
+ITEMS = load_instrument("cem-maturity").item_ids
+EVIL = "<script>alert(1)</script>"
+
+
+# --- a tiny client and a purpose-built notebook ---------------------------------------------
+
+
+def write_client(
+    folder: Path,
+    slug: str,
+    *,
+    title: str | None = None,
+    managers: int = 6,
+    staff: int = 9,
+    seed: int = 1,
+    bad_value: bool = False,
+    extra: dict | None = None,
+) -> Path:
+    """A params file and a CSV of ``managers`` + ``staff`` respondents on cem-maturity."""
+    rng = np.random.default_rng(seed)
+    n = managers + staff
+    data = pd.DataFrame(rng.integers(1, 11, size=(n, len(ITEMS))), columns=ITEMS)
+    data.insert(0, "role", ["management"] * managers + ["staff"] * staff)
+    data.insert(0, "respondent_id", range(1, n + 1))
+    if bad_value:
+        data[ITEMS[0]] = "agree"  # words, not scores: a DataError naming row 2 and the column
+    data.to_csv(folder / f"{slug}.csv", index=False)
+    params = {"client": slug, "title": title or f"{slug} CX survey", "data": f"{slug}.csv"}
+    params.update(extra or {})
+    path = folder / f"{slug}.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def mini_notebook(path: Path) -> Path:
+    """A report notebook with the real one's contract and none of its analyses.
+
+    Sections: "Cover" loads the client (a data error fails there), "Scores" shows a table with
+    the client's title in a cell, a chart, and key figures; a warning goes to stderr.
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python"
+    }
+    parameters = nbformat.v4.new_code_cell(
+        "params_file = None\ntitle = ''\nmin_group_size = 5\ntables_dir = None"
+    )
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Client report"),
+        parameters,
+        nbformat.v4.new_markdown_cell("## Cover"),
+        nbformat.v4.new_code_cell(
+            "%matplotlib inline\n"
+            "import matplotlib.pyplot as plt\n"
+            "import pandas as pd\n"
+            "import cemlab\n"
+            "from cemlab import report\n"
+            "client = cemlab.load_client(params_file)\n"
+            "tables = report.ReportTables(tables_dir)\n"
+            "report.cover(client=client.params.client, title=title, wave=None,\n"
+            "             group_sizes=client.survey.group_sizes().to_dict(),\n"
+            "             min_group_size=min_group_size, date='today')"
+        ),
+        nbformat.v4.new_markdown_cell("## Scores"),
+        nbformat.v4.new_code_cell(
+            "import warnings\n"
+            "warnings.warn('a library warning meant for the analyst only')\n"
+            "scores = client.survey.items.mean().round(2).rename('mean').reset_index()\n"
+            "scores['label'] = title\n"
+            "tables.add('scores', scores)\n"
+            "tables.respondents(client.survey.n, min_group_size)\n"
+            "tables.key_figure('Mean score', float(client.survey.items.stack().mean().round(2)))\n"
+            "plt.plot([1, 2, 3]); plt.show()\n"
+            "report.show(scores, 'no scores')"
+        ),
+        nbformat.v4.new_code_cell("tables.save();"),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """One batch of four clients: two good (one with a hostile title), bad data, bad params."""
+    folder = tmp_path_factory.mktemp("clients")
+    notebook = mini_notebook(folder / "mini.ipynb")
+    params = folder / "params"
+    params.mkdir()
+    write_client(params, "alpha", seed=1)
+    write_client(params, "beta", title=f"Beta {EVIL} & Co", seed=2)
+    write_client(params, "gamma", bad_value=True)
+    write_client(params, "delta", extra={"colour": "blue"})  # unknown key: a params error
+    reports = folder / "reports"
+    result = render.render_batch(
+        [params], reports_dir=reports, jobs=2, progress=False, notebook=notebook
+    )
+    return result, reports, folder, notebook
+
+
+def by_client(result: render.BatchResult) -> dict[str, render.ClientResult]:
+    return {c.client: c for c in result.clients}
+
+
+# --- machinery ------------------------------------------------------------------------------
+
+
+def test_good_clients_get_every_output(batch):
+    result, reports, *_ = batch
+    clients = by_client(result)
+    for slug in ("alpha", "beta"):
+        assert clients[slug].status == "ok", clients[slug].reason
+        folder = reports / slug
+        assert (folder / "report.html").is_file()
+        assert nbformat.read(folder / "report.ipynb", as_version=4).cells
+        assert (folder / "tables" / "scores.csv").is_file()
+        assert (folder / "tables" / "tables.xlsx").is_file()
+        assert clients[slug].report == folder / "report.html"
+    assert clients["alpha"].respondents == 15
+    assert clients["alpha"].key_figures.keys() == {"Mean score"}
+
+
+def test_html_is_self_contained_and_has_no_code(batch):
+    _, reports, *_ = batch
+    page = (reports / "alpha" / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
+    assert not re.search(r"<link[^>]*href=[\"']?(https?:)?//", page, re.I)
+    assert not re.search(r"@import|url\([\"']?(https?:)?//", page, re.I)
+    assert "data:image/png;base64," in page  # the chart is inlined
+    assert not re.search(r'class="[^"]*jp-CodeMirrorEditor', page)  # no code cells
+    assert "load_client" not in page
+    assert "meant for the analyst only" not in page  # stderr stays in report.ipynb
+    assert "cemlab-cover" in page
+
+
+def test_strings_from_params_are_escaped_in_report_and_index(batch):
+    _, reports, *_ = batch
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for page in (reports / "beta" / "report.html", reports / "index.html"):
+        text = page.read_text(encoding="utf-8")
+        assert EVIL not in text
+        assert escaped in text
+
+
+def test_a_broken_client_fails_alone_with_its_reason(batch):
+    result, reports, *_ = batch
+    clients = by_client(result)
+    assert not result.ok
+    gamma = clients["gamma"]
+    assert gamma.status == "failed"
+    assert gamma.section == "Cover"
+    # the notebook's DataError, naming the spreadsheet row (header is row 1) and the column
+    assert "section 'Cover': DataError:" in gamma.reason
+    assert "row 2" in gamma.reason and ITEMS[0] in gamma.reason
+    assert "\n" not in gamma.reason
+    assert not (reports / "gamma" / "report.html").exists()
+    assert (reports / "gamma" / "failed.ipynb").is_file()
+
+
+def test_a_params_error_fails_before_any_kernel(batch):
+    result, reports, *_ = batch
+    delta = by_client(result)["delta"]
+    assert delta.status == "failed"
+    assert delta.reason.startswith("params: ")
+    assert "colour" in delta.reason
+    assert not (reports / "delta").exists()  # no kernel ran, nothing written
+
+
+def test_index_lists_every_client_with_status_link_and_reason(batch):
+    result, reports, *_ = batch
+    assert result.index == reports / "index.html"
+    page = result.index.read_text(encoding="utf-8")
+    for slug in ("alpha", "beta", "gamma", "delta"):
+        assert f"<td>{slug}</td>" in page
+    assert 'href="alpha/report.html"' in page
+    assert "gamma/report.html" not in page
+    assert "section &#39;Cover&#39;: DataError:" in page  # reason, escaped
+    assert "Mean score:" in page
+    assert not re.search(r"<script|<link", page, re.I)
+
+
+def test_summary_names_each_client_and_ends_with_the_index(batch):
+    result, reports, *_ = batch
+    lines = result.summary().splitlines()
+    assert lines[-1] == f"index: {reports / 'index.html'}"
+    assert "2 rendered, 0 skipped, 2 failed" in lines[-2]
+    assert any(line.startswith("FAILED   gamma: section 'Cover'") for line in lines)
+
+
+def test_skip_unchanged_keeps_reports_whose_inputs_did_not_change(batch):
+    _, reports, folder, notebook = batch
+    before = (reports / "alpha" / "report.html").stat().st_mtime_ns
+    again = render.render_batch(
+        [folder / "params" / "alpha.yaml"], reports_dir=reports, skip_unchanged=True,
+        progress=False, notebook=notebook,
+    )
+    [alpha] = again.clients
+    assert alpha.status == "skipped"
+    assert alpha.respondents == 15 and "Mean score" in alpha.key_figures
+    assert (reports / "alpha" / "report.html").stat().st_mtime_ns == before
+    assert "unchanged" in again.index.read_text(encoding="utf-8")
+
+
+def test_inputs_hash_follows_params_data_and_notebook(tmp_path):
+    path = write_client(tmp_path, "acme")
+    from cemlab.params import load_params
+
+    parameters = load_params(path).notebook_parameters()
+    first = render.inputs_hash(path, parameters, b"notebook")
+    assert render.inputs_hash(path, parameters, b"notebook") == first
+    assert render.inputs_hash(path, parameters, b"notebook v2") != first
+    data = tmp_path / "acme.csv"
+    data.write_text(data.read_text().replace("\n1,management,", "\n1,management,1", 1))
+    assert render.inputs_hash(path, parameters, b"notebook") != first
+
+
+def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
+    """Simulated: the HTML export dies after the notebook ran; then a Ctrl-C mid-render."""
+    params = write_client(tmp_path, "acme")
+    reports = tmp_path / "reports"
+
+    def executed_then_export_dies(job, executed, tables, cwd):
+        nbformat.write(nbformat.v4.new_notebook(), executed)
+        (tables / "scores.csv").write_text("item,mean\n")
+
+    def export_dies(*args):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(render, "_execute", executed_then_export_dies)
+    monkeypatch.setattr(render, "_export_html", export_dies)
+    result = render.render_client(params, reports, notebook=mini_notebook(tmp_path / "n.ipynb"))
+    assert result.status == "failed" and "No space left on device" in result.reason
+    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb"]
+
+    def interrupted(job, executed, tables, cwd):
+        (tables / "scores.csv").write_text("item,mean\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "_execute", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        render.render_client(params, reports, notebook=tmp_path / "n.ipynb")
+    # the earlier folder is untouched and no staging folder is left behind
+    assert sorted(p.name for p in reports.iterdir()) == ["acme"]
+    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb"]
+
+
+def test_collect_params_paths_reads_folders_and_keeps_missing_files(tmp_path):
+    write_client(tmp_path, "b")
+    write_client(tmp_path, "a")
+    (tmp_path / "notes.txt").write_text("not params")
+    missing = tmp_path / "nowhere.yaml"
+    found = render.collect_params_paths([tmp_path, missing])
+    assert [p.name for p in found] == ["a.yaml", "b.yaml", "nowhere.yaml"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(RenderError, match="no params files found"):
+        render.collect_params_paths([empty])
+
+
+def test_duplicate_slugs_and_missing_files_fail_as_clients(tmp_path, monkeypatch):
+    first = write_client(tmp_path, "acme")
+    other = tmp_path / "other"
+    other.mkdir()
+    second = write_client(other, "acme")
+    monkeypatch.setattr(render, "_render_job", lambda job: pytest.fail("no kernel may start"))
+    prepared, n_jobs = render._prepare(
+        [first, second, tmp_path / "nowhere.yaml"], tmp_path / "reports",
+        mini_notebook(tmp_path / "n.ipynb"), timeout=10,
+    )
+    assert n_jobs == 1
+    assert "also rendered from" in prepared[1].reason
+    assert "no such params file" in prepared[2].reason
+
+
+def test_cli_exit_code_is_1_when_a_client_fails(batch, capsys):
+    _, reports, folder, _ = batch
+    code = cli_main(["render", str(folder / "params" / "delta.yaml"), "--reports",
+                     str(reports / "cli"), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAILED   delta: params:" in out
+    assert out.rstrip().endswith(str(reports / "cli" / "index.html"))

@@ -1,0 +1,152 @@
+"""The report notebook's glue: escaping, small groups hidden, notes for empty sections, tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cemlab import report
+from cemlab.exceptions import AnalysisError, DataError, ParamsError
+from cemlab.instrument import load_instrument
+from cemlab.results import result_table, suppress
+
+EVIL = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+ITEMS = load_instrument("cem-maturity").item_ids
+
+
+def test_respondents_text_hides_the_size_of_a_small_group():
+    assert report.respondents_text(12, 5) == "12"
+    assert report.respondents_text(5, 5) == "5"
+    assert report.respondents_text(4, 5) == "fewer than 5"
+    assert report.respondents_text(0, 5) == "fewer than 5"
+    assert report.respondents_text(1234, 5) == "1,234"
+
+
+def test_cover_escapes_the_title_and_hides_small_groups():
+    page = report.cover(
+        client="acme", title=f"Acme {EVIL}", wave="2026",
+        group_sizes={"management": 4, "staff": 30}, min_group_size=5, date="2026-11-23",
+    ).data
+    assert EVIL not in page and ESCAPED in page
+    assert "<dd>fewer than 5</dd>" in page  # management: 4 is never shown
+    assert ">4<" not in page
+    assert "<dd>30</dd>" in page and "<dd>34</dd>" in page  # staff and the total
+    assert "<dd>2026</dd>" in page and "<dd>2026-11-23</dd>" in page
+
+
+def test_cover_leaves_out_a_missing_wave():
+    page = report.cover(client="acme", title="Acme", wave=None, group_sizes={"staff": 9},
+                        min_group_size=5, date="today").data
+    assert "Wave" not in page
+
+
+def test_table_html_escapes_cells_labels_and_keeps_suppression_marks():
+    frame = pd.DataFrame(
+        {"item": [EVIL, "plain"], "group": ["staff", "management"], "n": [9.0, 3.0],
+         "mean": [6.5, 7.25]}
+    )
+    table = result_table(suppress(frame, min_group_size=5), title=f"Scores {EVIL}",
+                         notes=f"note {EVIL}")
+    html = report.table_html(table)
+    assert EVIL not in html
+    assert html.count(ESCAPED) == 3  # cell, caption, note
+    assert "6.50" in html and "7.25" not in html  # the group of 3 is suppressed
+    assert "suppressed" in html
+
+
+def test_table_html_escapes_a_plain_dataframe_and_its_index():
+    frame = pd.DataFrame({"value": [1.5]}, index=pd.Index([EVIL], name="label"))
+    html = report.table_html(frame)
+    assert EVIL not in html and ESCAPED in html and "1.5" in html
+
+
+def test_show_gives_a_one_line_note_when_there_is_nothing_to_show():
+    assert 'class="cemlab-note"' in report.show(None, "No feedback data given.").data
+    empty = report.show(pd.DataFrame({"x": []}), f"Nothing {EVIL}").data
+    assert ESCAPED in empty and EVIL not in empty
+    assert "<table" in report.show(pd.DataFrame({"x": [1]}), "unused").data
+
+
+def test_attempt_turns_lack_of_data_into_a_note_and_lets_bugs_through():
+    assert report.attempt(lambda x: x * 2, 21) == (42, "")
+
+    def too_few():
+        raise AnalysisError("fewer than 3 items answered")
+
+    assert report.attempt(too_few) == (None, "fewer than 3 items answered")
+    assert report.attempt(lambda: (_ for _ in ()).throw(DataError("no data")))[1] == "no data"
+    with pytest.raises(ZeroDivisionError):
+        report.attempt(lambda: 1 / 0)
+
+
+def test_report_tables_write_csv_xlsx_and_key_figures(tmp_path):
+    tables = report.ReportTables(tmp_path / "tables")
+    scores = pd.DataFrame({"item": ["a"], "mean": [6.5]})
+    assert tables.add("scores", scores) is scores
+    tables.add("empty", pd.DataFrame({"x": []}))  # nothing to write
+    tables.add("missing", None)
+    tables.key_figure("Mean score", 6.5)
+    tables.key_figure("NPS", float("nan"))  # suppressed: left out
+    tables.respondents(42, min_group_size=5)
+    written = {p.name for p in tables.save()}
+    assert written == {"scores.csv", "key_figures.csv", "tables.xlsx"}
+    figures = pd.read_csv(tmp_path / "tables" / "key_figures.csv")
+    assert figures.to_dict("list") == {"figure": ["Respondents", "Mean score"], "value": [42, 6.5]}
+    assert set(pd.ExcelFile(tmp_path / "tables" / "tables.xlsx").sheet_names) == {
+        "scores", "key_figures"}
+
+
+def test_report_tables_keep_small_totals_and_bad_names_out(tmp_path):
+    tables = report.ReportTables(None)
+    tables.respondents(3, min_group_size=5)
+    assert tables.key_figures == {}
+    assert tables.save() == []  # a notebook run by hand writes nothing
+    with pytest.raises(ValueError, match="table name"):
+        tables.add("../escape", pd.DataFrame({"x": [1]}))
+
+
+def _tiny_client(tmp_path, rows: int = 8) -> dict:
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame(rng.integers(1, 11, size=(rows, len(ITEMS))), columns=ITEMS)
+    data.insert(0, "role", ["management", "staff"] * (rows // 2))
+    data.insert(0, "respondent_id", range(1, rows + 1))
+    data = data.astype(object)
+    data.loc[0, ITEMS[0]] = "nie wiem"  # don't know: set missing and counted
+    data.loc[1, ITEMS[1]] = None  # a blank
+    data.to_csv(tmp_path / "tiny.csv", index=False)
+    return {"client": "tiny", "title": "Tiny", "data": "tiny.csv"}
+
+
+def test_load_report_client_reads_paths_relative_to_the_notebook(tmp_path):
+    client = report.load_report_client(
+        {**_tiny_client(tmp_path), "tables_dir": None, "params_file": None}, folder=tmp_path
+    )
+    assert client.params.client == "tiny" and client.survey.n == 8
+
+
+def test_load_report_client_names_the_bad_parameter(tmp_path):
+    with pytest.raises(ParamsError, match="min_group_size"):
+        report.load_report_client(
+            {**_tiny_client(tmp_path), "min_group_size": "five"}, folder=tmp_path
+        )
+
+
+def test_data_quality_counts_without_respondent_rows(tmp_path):
+    client = report.load_report_client(_tiny_client(tmp_path), folder=tmp_path)
+    table = report.data_quality(client.survey)
+    rows = {(r.check, r.detail): r.count for r in table.itertuples()}
+    assert rows[("respondents", "read from the file")] == 8
+    assert rows[("respondents", "analysed")] == 8
+    assert rows[("missing answers", ITEMS[0])] == 1  # the "nie wiem"
+    assert rows[("missing answers", ITEMS[1])] == 1  # the blank
+    assert sum(c for (check, _), c in rows.items() if check == "answers set missing") == 1
+    assert "row" not in " ".join(table["detail"])  # reasons only, no spreadsheet rows
+
+
+def test_methods_states_bands_and_the_suppression_rule():
+    text = report.methods(load_instrument("cem-maturity"), min_group_size=7).data
+    assert "1-10 scale" in text
+    assert "disagree 1-4, neutral 5-6, agree 7-10" in text
+    assert "fewer than 7" in text
