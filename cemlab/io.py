@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import io
 import math
 import re
 import unicodedata
@@ -64,6 +65,12 @@ _ID_NAMES = ("respondent id", "respondentid", "responseid", "response id", "resp
 
 #: A Likert label that carries its score first: "7 - Agree", "10 = Strongly agree", "1 – Best".
 _LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)]\s*|\s+)\D")
+
+#: What survey tools put between a question and a matrix statement: "Q5 - ...", "Rate: ...".
+_SEPARATOR = re.compile(r"\s+[-–—|]\s+|:\s+")
+
+#: Excel's own delimiter hint, a first line such as "sep=;".
+_EXCEL_SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$")
 
@@ -205,10 +212,10 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
                 fix=_nearby_files_hint(path),
             )
         )
-    with path.open("rb") as handle:
-        head = handle.read(8)
     if path.stat().st_size == 0:
         raise DataError(located("the file is empty", file=path, fix="export the survey data again"))
+    with path.open("rb") as handle:
+        head = handle.read(8)
     if head.startswith(_SAV_MAGIC):
         table = _read_sav(path)
     elif head.startswith(_ZIP_MAGIC):
@@ -251,10 +258,22 @@ def _nearby_files_hint(path: Path) -> str:
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     """The file's text and the name of its encoding, told apart from the bytes themselves."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "UTF-16"
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "UTF-8 with BOM"
+    for bom, codec, label in (
+        (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+        (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),  # Excel's "Unicode text" export
+        (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), label
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    located(
+                        f"starts like {label} text but byte {exc.start} is not {label}",
+                        file=path,
+                        fix="save the file again as 'CSV UTF-8' from Excel",
+                    )
+                ) from None
     if b"\x00" in raw[:4096]:
         raise DataError(
             located(
@@ -312,10 +331,11 @@ def _central_or_western(as_1250: str, as_1252: str) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the most consistent number of fields."""
-    sample = "\n".join(text.splitlines()[:50])
+    sample = "".join(io.StringIO(text[:65536], newline="").readlines()[:50])
     best, best_score = ",", (-1.0, 0)
     for delimiter in (",", ";", "\t", "|"):
-        rows = [r for r in csv.reader(sample.splitlines(), delimiter=delimiter) if any(r)]
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        rows = [r for r in reader if any(r)]
         if not rows:
             continue
         counts = Counter(len(r) for r in rows)
@@ -332,8 +352,21 @@ def _read_csv(path: Path) -> RawTable:
     text, encoding = _decode(path, path.read_bytes())
     if not text.strip():
         raise DataError(located("the file is empty", file=path, fix="export the survey data again"))
-    delimiter = _sniff_delimiter(text)
-    records = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter))
+    hint = _EXCEL_SEP_LINE.match(text)
+    if hint:  # Excel reads the delimiter from a first line "sep=;" and does not show that line
+        delimiter, text = hint.group(1), text[hint.end() :]
+    else:
+        delimiter = _sniff_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise DataError(
+            located(
+                f"cannot be read as {delimiter!r}-delimited text ({exc})",
+                file=path,
+                fix="open it in Excel and save it again as CSV",
+            )
+        ) from None
     return _build_table(path, "csv", records, encoding=encoding, delimiter=delimiter)
 
 
@@ -370,22 +403,12 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
                 )
             )
         records = [
-            [_excel_cell(v) for v in row]
+            [str(v) if isinstance(v, bool) else v for v in row]
             for row in book[chosen].iter_rows(min_row=1, min_col=1, values_only=True)
         ]
     finally:
         book.close()
     return _build_table(path, "xlsx", records, sheet=chosen)
-
-
-def _excel_cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value)
-    return value
 
 
 # -- header rows (CSV and Excel) -------------------------------------------------------------
@@ -395,7 +418,7 @@ def _detect_layout(records: list[list[object]]) -> tuple[str, int]:
     """Which survey tool wrote the file, and how many header rows it put above the data."""
 
     def row(i: int) -> list[str]:
-        return [str(c).strip() for c in records[i]] if i < len(records) else []
+        return [_header_text(c) for c in records[i]] if i < len(records) else []
 
     first, second, third = row(0), row(1), row(2)
     if any(cell.startswith('{"ImportId"') for cell in third):
@@ -450,12 +473,7 @@ def _build_table(
     cells_frame = pd.DataFrame(
         rows, index=pd.Index(numbers, name="row"), columns=[c.name for c in columns], dtype=object
     )
-    unused = [
-        c.name
-        for c in columns
-        if not any(t.strip() for t in c.texts if not t.startswith("column "))
-        and cells_frame[c.name].isna().all()
-    ]
+    unused = [c.name for c in columns if not c.texts and cells_frame[c.name].isna().all()]
     if unused:  # an empty trailing column from a trailing delimiter, as legacy Qualtrics writes
         cells_frame = cells_frame.drop(columns=unused)
         columns = [c for c in columns if c.name not in unused]
@@ -488,14 +506,10 @@ def _filled(cell: object) -> bool:
 
 
 def _blank_to_none(cell: object) -> object:
-    if cell is None:
-        return None
+    """One marker for a blank cell: empty text, NaN, NaT and None all become None."""
     if isinstance(cell, str):
-        stripped = cell.strip()
-        return stripped or None
-    if isinstance(cell, float) and math.isnan(cell):
-        return None
-    return cell
+        return cell.strip() or None
+    return None if cell is None or pd.isna(cell) else cell
 
 
 def _header_text(cell: object) -> str:
@@ -596,19 +610,23 @@ def _find_named_column(table: RawTable, wanted: str) -> list[RawColumn]:
 
 
 def _text_matches(statement: str, col: RawColumn) -> str | None:
-    """How a column's header carries an item's statement: "exact", "suffix" or None.
+    """How a column's header carries an item's statement: "exact", "after-prefix" or None.
 
-    "suffix" covers Qualtrics matrix headers, "Q5 - Leaders make decisions ...", and
-    "Please rate ... - Leaders make decisions ...".
+    "after-prefix" is a header that ends with the statement after a separator, as Qualtrics
+    writes matrix rows: "Q5 - Leaders make decisions ..." or "Please rate ... - Leaders make
+    decisions ...". The separator is required so that a short statement never matches the
+    tail of a longer one ("customers first" inside "... who put customers first").
     """
     target = normalize_text(statement)
     if not target:
         return None
-    candidates = _column_candidates(col)
-    if target in candidates:
+    if target in _column_candidates(col):
         return "exact"
-    if any(c.endswith(" " + target) for c in candidates):
-        return "suffix"
+    for text in col.texts:
+        parts = _SEPARATOR.split(text)
+        tails = (" ".join(parts[i:]) for i in range(1, len(parts)))
+        if any(normalize_text(tail) == target for tail in tails):
+            return "after-prefix"
     return None
 
 
@@ -664,9 +682,19 @@ def _plan_columns(
     notes: list[str] = []
     claimed: set[str] = set()
     for key, wanted in mapping.items():
+        if wanted is None and key == group_field:
+            raise DataError(
+                located(
+                    f"the columns mapping says {group_field}: null, but every respondent needs "
+                    "a group",
+                    file=table.path,
+                    fix=f"name the column that holds {', '.join(instrument.groups.levels)}",
+                )
+            )
         if wanted is None:
             plan[key] = None
-            notes.append(f"{key}: not asked (columns mapping says null)")
+            if key in answer_fields:
+                notes.append(f"{key}: not asked (columns mapping says null)")
             continue
         found = _find_named_column(table, str(wanted))
         if len(found) != 1:
@@ -696,7 +724,7 @@ def _plan_columns(
         if not found:
             matches = [(c, _text_matches(statement, c)) for c in free]
             exact = [c for c, how in matches if how == "exact"]
-            found = exact or [c for c, how in matches if how == "suffix"]
+            found = exact or [c for c, how in matches if how == "after-prefix"]
         if len(found) > 1:
             raise DataError(
                 located(
@@ -769,16 +797,13 @@ class _Answer:
 
     value: float | None
     problem: str | None = None  # why it became missing, when it was not simply blank
-    kind: str = "missing"  # "missing": set missing; "blank": empty cell, counted, not listed
 
 
-_BLANK = _Answer(None, kind="blank")
+_BLANK = _Answer(None)
 
 
 def _to_number(cell: object) -> float | None:
     """A cell as a number: numbers as they are; text "7", "7,5" (decimal comma), "7 - Agree"."""
-    if isinstance(cell, bool):
-        return None
     if isinstance(cell, int | float):
         return float(cell)
     text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
@@ -800,10 +825,10 @@ def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
         return _Answer(None, f"SPSS user-missing code {shown}")
     if normalize_text(cell) in MISSING_ANSWERS:
         return _Answer(None, f"{cell!r} means no answer")
+    if label is not None and normalize_text(label) in MISSING_ANSWERS:
+        return _Answer(None, f"code {shown} means no answer")
     number = _to_number(cell)
     if number is None and label is not None:
-        if normalize_text(label) in MISSING_ANSWERS:
-            return _Answer(None, f"code {shown} means no answer")
         number = _to_number(label)
     if number is None:
         return _Answer(None, f"not a number on the {low}-{high} scale")
@@ -813,7 +838,7 @@ def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
 
 
 def _group_lookup(
-    instrument: Instrument, group_labels: Mapping[str, Iterable[str]]
+    instrument: Instrument, group_labels: Mapping[str, Iterable[str]], path: Path
 ) -> dict[str, str]:
     """Normalized label -> level, from the levels, the instrument's labels and the client's."""
     lookup: dict[str, str] = {}
@@ -823,8 +848,12 @@ def _group_lookup(
         for level, labels in source.items():
             if level not in instrument.groups.levels:
                 raise DataError(
-                    f"group_labels names the level {level!r}, but instrument {instrument.name!r} "
-                    f"has levels {', '.join(instrument.groups.levels)}. Fix: use one of those"
+                    located(
+                        f"group_labels names the level {level!r}, but instrument "
+                        f"{instrument.name!r} has levels {', '.join(instrument.groups.levels)}",
+                        file=path,
+                        fix="use one of those levels",
+                    )
                 )
             for label in labels:
                 lookup[normalize_text(label)] = level
@@ -862,6 +891,83 @@ def _guess_group_column(
         if len(set(levels) - {None}) >= 2 and share >= 0.9:
             found.append(col)
     return found[0] if len(found) == 1 else None
+
+
+class _Exclusions:
+    """Rows taken out of the analysis; each is listed in the quality log with its reason."""
+
+    def __init__(self, log: QualityLog, file_name: str) -> None:
+        self.log = log
+        self.file_name = file_name
+        self.messages: dict[int, str] = {}
+
+    def __contains__(self, row: int) -> bool:
+        return row in self.messages
+
+    def add(self, row: int, message: str, column: str | None, value: object, fix: str) -> None:
+        self.messages[row] = located(message, row=row, column=column, value=value)
+        text = located(message, file=self.file_name, row=row, column=column, value=value, fix=fix)
+        self.log.add("excluded", text, row=row, column=column, value=value)
+
+    def first_reason(self) -> str:
+        """Where and why the first row was excluded, without its fix (for a one-line error)."""
+        return next(iter(self.messages.values()), "none")
+
+
+def _read_groups(
+    table: RawTable,
+    column: str,
+    instrument: Instrument,
+    lookup: Mapping[str, str],
+    excluded: _Exclusions,
+) -> dict[int, str]:
+    """Each row's group level; a row with a blank or unknown label is excluded and listed."""
+    col = table.column(column)
+    levels = ", ".join(instrument.groups.levels)
+    groups: dict[int, str] = {}
+    for row, cell in table.values(column):
+        if row in excluded:
+            continue
+        level = _group_of(cell, col, lookup)
+        if level is not None:
+            groups[row] = level
+        elif cell is None or normalize_text(cell) in MISSING_ANSWERS or col.is_user_missing(cell):
+            excluded.add(row, "respondent excluded: no group given", column, cell,
+                         f"fill in the group ({levels}) if it is known")
+        else:
+            shown = col.value_labels.get(cell, cell)
+            excluded.add(
+                row,
+                "respondent excluded: unknown group label",
+                column,
+                shown,
+                f"add it to the params file, group_labels: {{<level>: [{_header_text(shown)!r}]}}, "
+                f"with <level> one of {levels}",
+            )
+    return groups
+
+
+def _read_ids(table: RawTable, column: str, excluded: _Exclusions) -> dict[int, object]:
+    """Each row's respondent id (as text); a blank or repeated id is excluded and listed."""
+    ids: dict[int, object] = {}
+    first_seen: dict[str, int] = {}
+    for row, cell in table.values(column):
+        if row in excluded:
+            continue
+        if cell is None:
+            excluded.add(row, "respondent excluded: no respondent id", column, None,
+                         "fill in the id, or leave respondent_id out of the columns mapping to "
+                         "number respondents by row")
+            continue
+        key = _header_text(cell)
+        if key in first_seen:
+            excluded.add(row, f"respondent excluded: same respondent id as row {first_seen[key]}",
+                         column, cell,
+                         "give each respondent a unique id, or delete the repeated response")
+            continue
+        first_seen[key] = row
+        ids[row] = key
+    return ids
 
 
 # -- load ------------------------------------------------------------------------------------
@@ -925,7 +1031,7 @@ def load(
     instrument = load_instrument(instrument)
     table = read_table(path, sheet=sheet)
     plan = _plan_columns(table, instrument, columns or {})
-    lookup = _group_lookup(instrument, group_labels or {})
+    lookup = _group_lookup(instrument, group_labels or {}, path)
     log = QualityLog(source=str(path), rows_read=len(table.cells))
     log.reading = table.describe()
     for note in plan.notes:
@@ -958,74 +1064,23 @@ def load(
         log.add("note", f"group column {group_field!r} read from column {group_name!r}, whose "
                         "values are group labels")
     log.columns = {k: v for k, v in plan.fields.items() if v} | {group_field: group_name}
-    name = path.name
-    excluded: dict[int, str] = {}
-
-    def exclude(row: int, message: str, column: str | None, value: object, fix: str) -> None:
-        excluded[row] = located(message, file=name, row=row, column=column, value=value, fix=fix)
-        log.add("excluded", excluded[row], row=row, column=column, value=value)
-
+    excluded = _Exclusions(log, path.name)
     for row, reason in table.malformed_rows.items():
-        exclude(row, f"row excluded: {reason}", None, None, "quote answers that contain the "
-                "delimiter, or export the file again")
-
-    # groups
-    group_col = table.column(group_name)
-    groups: dict[int, str] = {}
-    for row, cell in table.values(group_name):
-        if row in excluded:
-            continue
-        level = _group_of(cell, group_col, lookup)
-        if level is not None:
-            groups[row] = level
-        elif (
-            cell is None
-            or normalize_text(cell) in MISSING_ANSWERS
-            or group_col.is_user_missing(cell)
-        ):
-            exclude(row, "respondent excluded: no group given", group_name, cell,
-                    f"fill in the group ({', '.join(instrument.groups.levels)}) if it is known")
-        else:
-            shown = group_col.value_labels.get(cell, cell)
-            exclude(
-                row,
-                "respondent excluded: unknown group label",
-                group_name,
-                shown,
-                f"add it to the params file, group_labels: {{<level>: [{_header_text(shown)!r}]}}, "
-                f"with <level> one of {', '.join(instrument.groups.levels)}",
-            )
-
-    # respondent ids
+        excluded.add(row, f"row excluded: {reason}", None, None,
+                     "quote answers that contain the delimiter, or export the file again")
+    groups = _read_groups(table, group_name, instrument, lookup, excluded)
     id_name = plan.fields.get("respondent_id")
-    ids: dict[int, object] = {}
     if id_name is None:
-        ids = {row: row for row in table.cells.index}
+        ids: dict[int, object] = {row: row for row in table.cells.index}
     else:
-        first_seen: dict[object, int] = {}
-        for row, cell in table.values(id_name):
-            if row in excluded:
-                continue
-            if cell is None:
-                exclude(row, "respondent excluded: no respondent id", id_name, None,
-                        "fill in the id, or leave respondent_id out of the columns mapping to "
-                        "number respondents by row")
-                continue
-            key = _header_text(cell)
-            if key in first_seen:
-                exclude(row, f"respondent excluded: same respondent id as row {first_seen[key]}",
-                        id_name, cell, "give each respondent a unique id, or delete the repeated "
-                        "response")
-                continue
-            first_seen[key] = row
-            ids[row] = key
+        ids = _read_ids(table, id_name, excluded)
 
     kept = [row for row in table.cells.index if row not in excluded]
     if not kept:
         raise DataError(
             located(
-                f"no respondent left: all {len(table.cells)} rows were excluded; first reason: "
-                + next(iter(excluded.values()), "none"),
+                f"no respondent left: all {len(table.cells)} rows were excluded, the first "
+                f"because {excluded.first_reason()}",
                 file=path,
                 fix="see the exclusions listed by `cemlab validate`; most often the group "
                 "labels need mapping in group_labels",

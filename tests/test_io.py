@@ -172,6 +172,12 @@ def test_bfi_csv_with_a_six_point_instrument(tmp_path):
     assert sha256(path) == before
 
 
+#: The SurveyMonkey file's group question (column 10) and its answers, as three levels.
+COMPANY_SIZE = "How many people work for your company or organization?"
+COMPANY_SIZES = {"small": ["2-50", "51-250", "251-1,000", "Self-employed or not working"],
+                 "large": ["1,000-10,000", "Greater than 10,000"], "unknown": ["Don't know"]}
+
+
 @needs_realdata
 def test_surveymonkey_two_header_rows_and_numbered_labels(tmp_path):
     # SOURCE.md: 748 responses below 2 header rows; column 78 (0-based) "On a scale of 1-5, how
@@ -180,12 +186,8 @@ def test_surveymonkey_two_header_rows_and_numbered_labels(tmp_path):
     question = ("On a scale of 1-5, how business-critical is your open source program to the "
                 "success of your engineering or product teams? (1= extremely critical, 5 = not "
                 "at all critical)")  # the file has non-breaking spaces; matching ignores them
-    size = "How many people work for your company or organization?"
-    instrument = _instrument(
-        tmp_path, [("critical", question)], column="size", levels=("small", "large", "unknown"),
-        labels={"small": ["2-50", "51-250", "251-1,000", "Self-employed or not working"],
-                "large": ["1,000-10,000", "Greater than 10,000"], "unknown": ["Don't know"]},
-    )
+    instrument = _instrument(tmp_path, [("critical", question)], column="size",
+                             levels=("small", "large", "unknown"), labels=COMPANY_SIZES)
     path = REALDATA / "surveymonkey-export" / "results.csv"
     before = sha256(path)
     table = read_table(path)
@@ -193,7 +195,7 @@ def test_surveymonkey_two_header_rows_and_numbered_labels(tmp_path):
     [critical] = [c for c in table.columns if c.letter == column_letter(78)]
     assert critical.name.startswith("On a scale of 1-5") and critical.texts[1] == "Response"
 
-    survey = load(path, instrument, columns={"size": size})
+    survey = load(path, instrument, columns={"size": COMPANY_SIZE})
     answers = survey.responses["critical"]
     assert survey.n == 748 and answers.notna().sum() == 161
     assert answers.value_counts().to_dict() == {1.0: 51, 3.0: 46, 2.0: 44, 4.0: 17, 5.0: 3}
@@ -449,8 +451,12 @@ def test_every_row_excluded_is_fatal_with_the_first_reason(tmp_path):
     path = _mini_file(tmp_path, [["a", "Boss", 1, 2, 3], ["b", "Intern", 2, 2, 2]])
     with pytest.raises(DataError) as err:
         load(path, write_instrument(tmp_path))
-    assert "no respondent left: all 2 rows were excluded" in str(err.value)
-    assert "row 2, column 'role'" in str(err.value)
+    assert str(err.value) == (
+        f"{path}: no respondent left: all 2 rows were excluded, the first because row 2, column "
+        "'role': respondent excluded: unknown group label (value 'Boss'). Fix: see the "
+        "exclusions listed by `cemlab validate`; most often the group labels need mapping in "
+        "group_labels"
+    )
 
 
 def test_a_row_with_too_many_cells_is_excluded_and_listed(tmp_path):
@@ -531,3 +537,101 @@ def test_helpers():
         "A", "Z", "AA", "BZ", "ZZ", "AAA"]
     assert normalize_text("  Don’t\u00a0KNOW?! ") == "dont know"
     assert normalize_text("Q5 - Leaders, make") == "q5 leaders make"
+
+
+@needs_realdata
+def test_surveymonkey_matrix_row_matched_by_its_sub_header(tmp_path):
+    # Column 12: row 1 blank (inside the matrix "How often does your company do the following
+    # activities?"), row 2 "Use open source code for noncommercial or internal reasons"; the
+    # answers are words (Frequently 527, ...), so a numeric instrument must refuse the column,
+    # pointing at the first response: spreadsheet row 3, below SurveyMonkey's 2 header rows.
+    statement = "Use open source code for noncommercial or internal reasons"
+    instrument = _instrument(tmp_path, [("internal_use", statement)], column="size",
+                             levels=("small", "large", "unknown"), labels=COMPANY_SIZES)
+    path = REALDATA / "surveymonkey-export" / "results.csv"
+    with pytest.raises(DataError) as err:
+        load(path, instrument, columns={"size": COMPANY_SIZE})
+    message = str(err.value)
+    for part in ("results.csv", "row 3", "column 'How often does your company do the following "
+                 "activities? - Use open source code for noncommercial", "holds text, not scores",
+                 "(value 'Frequently')", "Fix: export the answers as numbers"):
+        assert part in message, part
+
+
+@needs_realdata
+def test_large_file_pisa_66690_students(tmp_path):
+    # SOURCE.md: 66,690 rows; ST24Q01 has 65,491 non-missing answers, 22.82% "Strongly
+    # disagree" (code 1) of them (R likert); Canada 23,207, Mexico 38,250, United States 5,233.
+    items = [(f"ST24Q{i:02d}", f"reading attitude {i}") for i in range(1, 12)]
+    instrument = _instrument(tmp_path, items, scale=(1, 4), column="CNT",
+                             levels=("Canada", "Mexico", "United States"))
+    survey = load(REALDATA / "likert-pisaitems" / "pisaitems_ST24_ST25_codes.csv", instrument,
+                  columns={"respondent_id": "row_id"})
+    first = survey.items["ST24Q01"]
+    assert survey.n == 66690 and first.notna().sum() == 65491
+    assert round(100 * (first == 1).sum() / first.notna().sum(), 2) == 22.82
+    assert survey.group_sizes().to_dict() == {"Canada": 23207, "Mexico": 38250,
+                                              "United States": 5233}
+
+
+def test_excel_sep_line_and_utf16_tab_export(tmp_path):
+    instrument = write_instrument(tmp_path)
+    path = tmp_path / "sep.csv"
+    path.write_text("sep=;\nrole;q1;q2;q3\nstaff;1;2;3\nstaff;4;4;9\n", encoding="utf-8")
+    survey = load(path, instrument, min_group_size=1)
+    # Excel hides the "sep=" line: the header is row 1 and the last response row 3
+    assert survey.responses.index.tolist() == [2, 3]
+    assert survey.quality.set_missing[0].row == 3
+
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("role\tq1\tq2\tq3\r\nZarząd\t5\t4\t3\r\n".encode("utf-16"))
+    table = read_table(path)
+    assert (table.encoding, table.delimiter) == ("UTF-16", "\t")
+    assert load(path, instrument, group_labels={"management": ["Zarząd"]},
+                min_group_size=1).responses["role"].tolist() == ["management"]
+
+
+def test_group_alias_weights_and_extra_columns(tmp_path):
+    rows = [["Team", "Position", "q1", "q2", "q3", "weight", "wave"],
+            ["North", "staff", 1, 2, 3, "1,5", 2026],
+            ["South", "management", 3, 3, 3, "-1", 2026],
+            ["North", "staff", 2, 2, 2, "", 2026]]
+    survey = load(write_csv(tmp_path / "s.csv", rows), write_instrument(tmp_path),
+                  columns={"group": "Position", "segment": "Team"}, min_group_size=1)
+    r = survey.responses
+    assert r["segment"].tolist() == ["North", "South", "North"]
+    assert r["wave"].tolist() == ["2026"] * 3
+    assert r["weight"].tolist()[0] == 1.5 and r["weight"].isna().tolist() == [False, True, True]
+    [bad_weight] = survey.quality.set_missing
+    assert "row 3, column 'weight': weight set missing: not a positive number (value '-1')" in \
+        bad_weight.message
+
+
+def test_group_column_cannot_be_mapped_to_null_and_levels_must_exist(tmp_path):
+    path = _mini_file(tmp_path, [["a", "staff", 1, 2, 3]])
+    with pytest.raises(DataError, match="says role: null, but every respondent needs a group"):
+        load(path, write_instrument(tmp_path), columns={"role": None})
+    with pytest.raises(DataError, match="group_labels names the level 'interns'"):
+        load(path, write_instrument(tmp_path), group_labels={"interns": ["Intern"]})
+
+
+def test_spss_group_codes_read_through_their_value_labels(tmp_path):
+    # a .sav written here with pyreadstat: role codes 1/2 labelled, 9 declared user-missing
+    pyreadstat = pytest.importorskip("pyreadstat")
+    frame = pd.DataFrame({"role": [1.0, 2.0, 9.0, 2.0], "q1": [1.0, 5.0, 3.0, 99.0],
+                          "q2": [2.0, 2.0, 2.0, 2.0], "q3": [3.0, 3.0, 3.0, 3.0]})
+    path = tmp_path / "survey.sav"
+    pyreadstat.write_sav(
+        frame, str(path),
+        variable_value_labels={"role": {1.0: "Kierownictwo", 2.0: "Pracownik", 9.0: "brak"},
+                               "q1": {99.0: "nie wiem"}},
+        missing_ranges={"role": [9.0]},
+    )
+    survey = load(path, write_instrument(tmp_path), min_group_size=1,
+                  group_labels={"management": ["Kierownictwo"], "staff": ["Pracownik"]})
+    assert survey.responses["role"].tolist() == ["management", "staff", "staff"]
+    [no_group] = survey.quality.excluded
+    assert "row 3, column 'role': respondent excluded: no group given" in no_group.message
+    [dont_know] = survey.quality.set_missing  # 99 is labelled "nie wiem": a missing answer
+    assert "row 4, column 'q1': read as missing: code 99.0 ('nie wiem') means no answer" in \
+        dont_know.message
