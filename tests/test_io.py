@@ -552,8 +552,9 @@ def test_surveymonkey_matrix_row_matched_by_its_sub_header(tmp_path):
     with pytest.raises(DataError) as err:
         load(path, instrument, columns={"size": COMPANY_SIZE})
     message = str(err.value)
-    for part in ("results.csv", "row 3", "column 'How often does your company do the following "
-                 "activities? - Use open source code for noncommercial", "holds text, not scores",
+    column = ("column 'How often does your company do the following activities? - Use open "
+              "source code for noncommercial")
+    for part in ("results.csv", "row 3", column, "holds text, not scores",
                  "(value 'Frequently')", "Fix: export the answers as numbers"):
         assert part in message, part
 
