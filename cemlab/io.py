@@ -390,10 +390,10 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
         names = book.sheetnames
         if sheet is None:
             chosen = names[0]
+        elif str(sheet) in names:  # a sheet named "2026" is meant even when YAML says 2026
+            chosen = str(sheet)
         elif isinstance(sheet, int) and 0 <= sheet < len(names):
             chosen = names[sheet]
-        elif isinstance(sheet, str) and sheet in names:
-            chosen = sheet
         else:
             raise DataError(
                 located(

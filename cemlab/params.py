@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 import yaml
@@ -22,22 +22,18 @@ from pydantic import (
     field_validator,
 )
 
+from cemlab.benchmarks import list_benchmarks
 from cemlab.exceptions import CemlabError, ParamsError
-from cemlab.instrument import Instrument, describe_validation_error, load_instrument
+from cemlab.instrument import (
+    Instrument,
+    describe_validation_error,
+    list_instruments,
+    load_instrument,
+)
+from cemlab.io import EXTRA_FIELDS, load
 from cemlab.survey import Survey
 
-#: Report sections, in report order; the default is all of them.
-SECTIONS = (
-    "cover",
-    "findings",
-    "agreement",
-    "scorecard",
-    "correlations",
-    "reliability",
-    "nps",
-    "trend",
-    "quality",
-)
+#: A report section; `Params.sections` lists them in report order (default: all).
 Section = Literal[
     "cover",
     "findings",
@@ -49,6 +45,7 @@ Section = Literal[
     "trend",
     "quality",
 ]
+SECTIONS: tuple[str, ...] = get_args(Section)
 
 _SLUG = r"^[A-Za-z0-9_-]+$"
 
@@ -74,15 +71,13 @@ def _instrument_ref(value: Any, info: ValidationInfo) -> str:
     """A built-in instrument name stays a name; anything else is a path made absolute."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a built-in instrument name or a path to an instrument YAML")
-    from cemlab.instrument import list_instruments
-
     if value in list_instruments():
         return value
     return str(_existing_file(value, info))
 
 
 def _text_label(value: Any) -> Any:
-    """YAML reads ``wave: 2026`` as a number; a wave or sheet label is text either way."""
+    """YAML reads ``wave: 2026`` as a number; a wave label is text either way."""
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
@@ -139,7 +134,7 @@ class Params(_Strict):
 
     _data_file = field_validator("data", mode="before")(_existing_file)
     _instrument = field_validator("instrument", mode="before")(_instrument_ref)
-    _labels = field_validator("wave", "sheet", mode="before")(_text_label)
+    _wave = field_validator("wave", mode="before")(_text_label)
 
     @field_validator("feedback", "previous", mode="before")
     @classmethod
@@ -163,8 +158,6 @@ class Params(_Strict):
             raise ValueError("must be a benchmark name or a path to a CSV file")
         if value.lower().endswith(".csv") or "/" in value or "\\" in value:
             return str(_existing_file(value, info))
-        from cemlab.benchmarks import list_benchmarks
-
         shipped = list_benchmarks()
         if value not in shipped:
             raise ValueError(f"unknown benchmark {value!r}; shipped: {', '.join(shipped)}")
@@ -176,9 +169,6 @@ class Params(_Strict):
     def path(self) -> Path | None:
         """The params file this was loaded from (None when built in code)."""
         return self._path
-
-    def load_instrument(self) -> Instrument:
-        return load_instrument(self.instrument)
 
     def notebook_parameters(self) -> dict[str, Any]:
         """Plain JSON-able values (absolute paths as text) for a papermill parameters cell."""
@@ -220,7 +210,6 @@ def _check_against(
     prefix: str,
 ) -> None:
     """Keys of ``columns`` and ``group_labels`` must name the instrument's items and levels."""
-    from cemlab.io import EXTRA_FIELDS
 
     fields = set(instrument.item_ids) | {instrument.groups.column, "group", *EXTRA_FIELDS}
     if instrument.recommend is not None:
@@ -300,8 +289,6 @@ class DataFile:
 
     def load(self) -> Survey:
         """Read the file into a Survey; labels it with ``wave`` when it has no wave column."""
-        from cemlab.io import load
-
         survey = load(
             self.data,
             self.instrument,

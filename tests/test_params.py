@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 from _io_fixtures import write_csv, write_instrument
 
 from cemlab import Client, DataError, Params, ParamsError, load_client, load_params
-from cemlab.params import SECTIONS
+from cemlab.params import SECTIONS, PreviousSource
 
 
 @pytest.fixture
@@ -161,3 +162,26 @@ def test_malformed_instrument_is_a_params_error(client_folder):
     (client_folder / "data" / "broken.yaml").write_text("name: broken\nscale: {min: 1}\n")
     message = params_error(write_params(client_folder, instrument="../data/broken.yaml"))
     assert "key 'instrument':" in message and "broken.yaml" in message
+
+
+def test_readme_params_example_uses_only_known_keys():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## The client params file", 1)[1].split("```yaml", 1)[1]
+    example = yaml.safe_load(block.split("```", 1)[0])
+    assert set(example) == set(Params.model_fields)  # every key shown, no key made up
+    assert set(example["previous"]) <= set(PreviousSource.model_fields)
+    assert tuple(example["sections"]) == SECTIONS
+
+
+def test_sheet_may_be_a_position_or_a_name(client_folder):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "2026"
+    book.active.append(["id", "role", "q1", "q2", "q3"])
+    for i in range(5):
+        book.active.append([f"r{i}", "staff", 1, 2, 3])
+    book.save(client_folder / "data" / "acme.xlsx")
+    for sheet in (0, 2026, "2026"):  # YAML "sheet: 2026" names the sheet, not position 2026
+        params = load_params(write_params(client_folder, data="../data/acme.xlsx", sheet=sheet))
+        assert load_client(params).survey.n == 5
