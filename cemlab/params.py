@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from cemlab.benchmarks import list_benchmarks
@@ -71,9 +72,12 @@ def _instrument_ref(value: Any, info: ValidationInfo) -> str:
     """A built-in instrument name stays a name; anything else is a path made absolute."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a built-in instrument name or a path to an instrument YAML")
-    if value in list_instruments():
-        return value
-    return str(_existing_file(value, info))
+    reference = value if value in list_instruments() else str(_existing_file(value, info))
+    try:
+        load_instrument(reference)
+    except CemlabError as exc:  # a consultant's instrument file that is malformed
+        raise ValueError(str(exc)) from None
+    return reference
 
 
 def _text_label(value: Any) -> Any:
@@ -102,6 +106,12 @@ class FeedbackSource(_DataSource):
     instrument: str = "customer-feedback"
 
     _instrument = field_validator("instrument", mode="before")(_instrument_ref)
+
+    @model_validator(mode="after")
+    def _fits_instrument(self) -> FeedbackSource:
+        instrument = load_instrument(self.instrument)
+        _check_fields(instrument, self.columns, self.group_labels, nested=True)
+        return self
 
 
 class PreviousSource(_DataSource):
@@ -142,6 +152,34 @@ class Params(_Strict):
         """``feedback: data/acme-nps.csv`` is short for ``feedback: {data: data/acme-nps.csv}``."""
         return {"data": value} if isinstance(value, str) else value
 
+    @field_validator("columns", "group_labels", "previous")
+    @classmethod
+    def _fit_main_instrument(cls, value: Any, info: ValidationInfo) -> Any:
+        """Items and levels named must be the main instrument's (the previous wave's too)."""
+        if value is None or "instrument" not in info.data:  # no instrument: already an error
+            return value
+        instrument = load_instrument(info.data["instrument"])
+        if isinstance(value, PreviousSource):
+            _check_fields(instrument, value.columns, value.group_labels, nested=True)
+        elif info.field_name == "columns":
+            _check_fields(instrument, value, None)
+        else:
+            _check_fields(instrument, None, value)
+        return value
+
+    @field_validator("target")
+    @classmethod
+    def _on_the_scale(cls, target: float | None, info: ValidationInfo) -> float | None:
+        if target is None or "instrument" not in info.data:
+            return target
+        instrument = load_instrument(info.data["instrument"])
+        low, high = instrument.scale.min, instrument.scale.max
+        if not low <= target <= high:
+            raise ValueError(
+                f"{target:g} is outside the {low}-{high} scale of instrument {instrument.name!r}"
+            )
+        return target
+
     @field_validator("sections")
     @classmethod
     def _no_repeats(cls, sections: list[str]) -> list[str]:
@@ -177,61 +215,36 @@ class Params(_Strict):
         return values
 
 
-def _check_against_instruments(params: Params) -> None:
-    """`columns`, `group_labels` and `target` must fit the instruments they are read with.
-
-    Done after pydantic's checks because it needs the instrument loaded; raises ValueError
-    whose text starts with the key.
-    """
-    main = load_instrument(params.instrument)
-    _check_against(main, params.columns, params.group_labels, "")
-    if params.target is not None and not main.scale.min <= params.target <= main.scale.max:
-        raise ValueError(
-            f"key 'target': {params.target:g} is outside the {main.scale.min}-{main.scale.max} "
-            f"scale of instrument {main.name!r}"
-        )
-    if params.previous is not None:
-        previous = params.previous
-        _check_against(main, previous.columns or {}, previous.group_labels or {}, "previous.")
-    if params.feedback is not None:
-        feedback = params.feedback
-        _check_against(
-            load_instrument(feedback.instrument),
-            feedback.columns or {},
-            feedback.group_labels or {},
-            "feedback.",
-        )
-
-
-def _check_against(
+def _check_fields(
     instrument: Instrument,
-    columns: dict[str, str | None],
-    group_labels: dict[str, list[str]],
-    prefix: str,
+    columns: dict[str, str | None] | None,
+    group_labels: dict[str, list[str]] | None,
+    *,
+    nested: bool = False,
 ) -> None:
-    """Keys of ``columns`` and ``group_labels`` must name the instrument's items and levels."""
+    """Keys of ``columns`` and ``group_labels`` must name the instrument's items and levels.
 
+    ``nested``: checking a feedback or previous-wave block, whose message must say which key.
+    """
+    columns_key, labels_key = ("columns: ", "group_labels: ") if nested else ("", "")
     fields = set(instrument.item_ids) | {instrument.groups.column, "group", *EXTRA_FIELDS}
     if instrument.recommend is not None:
         fields.add(instrument.recommend.id)
-    unknown = sorted(set(columns) - fields)
+    unknown = sorted(set(columns or {}) - fields)
     if unknown:
         raise ValueError(
-            f"key '{prefix}columns': {', '.join(repr(k) for k in unknown)} not an item of "
-            f"instrument {instrument.name!r} nor one of {instrument.groups.column}, group, "
+            f"{columns_key}{', '.join(repr(k) for k in unknown)} not an item of instrument "
+            f"{instrument.name!r} nor one of {instrument.groups.column}, group, "
             f"{', '.join(EXTRA_FIELDS)} (item ids: {', '.join(instrument.item_ids)})"
         )
-    for key in (instrument.groups.column, "group", "respondent_id"):
-        if key in columns and columns[key] is None:
-            raise ValueError(
-                f"key '{prefix}columns.{key}': cannot be null, that column is required"
-            )
-    levels = set(instrument.groups.levels)
-    bad = sorted(set(group_labels) - levels)
+    for key in (instrument.groups.column, "group"):
+        if key in (columns or {}) and columns[key] is None:
+            raise ValueError(f"{columns_key}{key} cannot be null, every respondent needs a group")
+    bad = sorted(set(group_labels or {}) - set(instrument.groups.levels))
     if bad:
         raise ValueError(
-            f"key '{prefix}group_labels': {', '.join(repr(k) for k in bad)} not a level of "
-            f"instrument {instrument.name!r} (levels: {', '.join(instrument.groups.levels)})"
+            f"{labels_key}{', '.join(repr(k) for k in bad)} not a level of instrument "
+            f"{instrument.name!r} (levels: {', '.join(instrument.groups.levels)})"
         )
 
 
@@ -260,12 +273,6 @@ def load_params(path: str | Path) -> Params:
         params = Params.model_validate(data, context={"folder": path.resolve().parent})
     except ValidationError as exc:
         raise ParamsError(f"{path}: {describe_validation_error(exc, data)}") from None
-    try:
-        _check_against_instruments(params)
-    except ValueError as exc:
-        raise ParamsError(f"{path}: {exc}") from None
-    except CemlabError as exc:  # an instrument file that exists but is malformed
-        raise ParamsError(f"{path}: key 'instrument': {exc}") from None
     params._path = path.resolve()
     return params
 

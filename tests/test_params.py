@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from _io_fixtures import write_csv, write_instrument
+from pydantic import ValidationError
 
 from cemlab import Client, DataError, Params, ParamsError, load_client, load_params
 from cemlab.params import SECTIONS, PreviousSource
@@ -125,7 +126,7 @@ def test_previous_wave_inherits_the_main_columns_mapping(client_folder):
         ({"target": 9}, "key 'target': 9 is outside the 1-5 scale of instrument 'mini'"),
         ({"target": "high"}, "key 'target': Input should be a valid number"),
         ({"columns": {"q4": "Q4"}}, "key 'columns': 'q4' not an item of instrument 'mini'"),
-        ({"columns": {"role": None}}, "key 'columns.role': cannot be null"),
+        ({"columns": {"role": None}}, "key 'columns': role cannot be null"),
         ({"columns": ["q1"]}, "key 'columns': Input should be a valid dictionary"),
         ({"group_labels": {"managers": ["Boss"]}},
          "key 'group_labels': 'managers' not a level of instrument 'mini'"),
@@ -137,10 +138,12 @@ def test_previous_wave_inherits_the_main_columns_mapping(client_folder):
         ({"benchmark": "bench/mine.csv"}, "key 'benchmark': no such file"),
         ({"feedback": "../data/nps.csv"}, "key 'feedback.data': no such file"),
         ({"feedback": {"data": "../data/acme-nps.csv", "columns": {"nps": "ltr"}}},
-         "key 'feedback.columns': 'nps' not an item of instrument 'customer-feedback'"),
+         "key 'feedback': columns: 'nps' not an item of instrument 'customer-feedback'"),
         ({"previous": {"data": "../data/acme-2025.csv", "instrument": "cem-maturity"}},
          "key 'previous.instrument': unknown key"),
         ({"previous": {"wave": "2025"}}, "key 'previous.data': this key is required but missing"),
+        ({"previous": {"data": "../data/acme-2025.csv", "group_labels": {"boss": ["Boss"]}}},
+         "key 'previous': group_labels: 'boss' not a level of instrument 'mini'"),
     ],
 )
 def test_params_errors_name_the_key_and_the_file(client_folder, keys, expected):
@@ -185,3 +188,14 @@ def test_sheet_may_be_a_position_or_a_name(client_folder):
     for sheet in (0, 2026, "2026"):  # YAML "sheet: 2026" names the sheet, not position 2026
         params = load_params(write_params(client_folder, data="../data/acme.xlsx", sheet=sheet))
         assert load_client(params).survey.n == 5
+
+
+def test_params_built_in_code_get_the_same_checks(client_folder):
+    # report notebooks validate their parameters with Params.model_validate, not load_params
+    values = {"client": "acme", "title": "Acme", "data": "data/acme.csv",
+              "instrument": "data/mini.yaml", "columns": {"q9": "Q9"}}
+    with pytest.raises(ValidationError, match="'q9' not an item of instrument 'mini'"):
+        Params.model_validate(values, context={"folder": client_folder})
+    values["columns"] = {"respondent_id": None}  # null: number respondents by row
+    params = Params.model_validate(values, context={"folder": client_folder})
+    assert load_client(params).survey.responses.index[0] == 2
