@@ -796,7 +796,8 @@ class _Answer:
     """What one distinct cell value of an item column means."""
 
     value: float | None
-    problem: str | None = None  # why it became missing, when it was not simply blank
+    kind: str = ""  # "" (a score or blank), "no answer", "out of range" or "not a number"
+    problem: str = ""  # the reason it became missing, as counted in the quality log
 
 
 _BLANK = _Answer(None)
@@ -822,18 +823,18 @@ def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
     label = col.value_labels.get(cell)
     shown = f"{cell!r}" + (f" ({label!r})" if label else "")
     if col.is_user_missing(cell):
-        return _Answer(None, f"SPSS user-missing code {shown}")
+        return _Answer(None, "no answer", f"SPSS user-missing code {shown}")
     if normalize_text(cell) in MISSING_ANSWERS:
-        return _Answer(None, f"{cell!r} means no answer")
+        return _Answer(None, "no answer", f"{cell!r} means no answer")
     if label is not None and normalize_text(label) in MISSING_ANSWERS:
-        return _Answer(None, f"code {shown} means no answer")
+        return _Answer(None, "no answer", f"code {shown} means no answer")
     number = _to_number(cell)
     if number is None and label is not None:
         number = _to_number(label)
     if number is None:
-        return _Answer(None, f"not a number on the {low}-{high} scale")
+        return _Answer(None, "not a number", f"not a number on the {low}-{high} scale")
     if not low <= number <= high:
-        return _Answer(None, f"outside the {low}-{high} scale")
+        return _Answer(None, "out of range", f"outside the {low}-{high} scale")
     return _Answer(number)
 
 
@@ -904,10 +905,21 @@ class _Exclusions:
     def __contains__(self, row: int) -> bool:
         return row in self.messages
 
-    def add(self, row: int, message: str, column: str | None, value: object, fix: str) -> None:
+    def add(
+        self,
+        row: int,
+        reason: str,
+        column: str | None,
+        value: object,
+        fix: str,
+        *,
+        detail: str = "",
+    ) -> None:
+        """Exclude ``row`` for ``reason`` (counted as is); ``detail`` is added to the message."""
+        message = f"respondent excluded: {reason}{detail}"
         self.messages[row] = located(message, row=row, column=column, value=value)
         text = located(message, file=self.file_name, row=row, column=column, value=value, fix=fix)
-        self.log.add("excluded", text, row=row, column=column, value=value)
+        self.log.add("excluded", text, row=row, column=column, value=value, reason=reason)
 
     def first_reason(self) -> str:
         """Where and why the first row was excluded, without its fix (for a one-line error)."""
@@ -932,13 +944,13 @@ def _read_groups(
         if level is not None:
             groups[row] = level
         elif cell is None or normalize_text(cell) in MISSING_ANSWERS or col.is_user_missing(cell):
-            excluded.add(row, "respondent excluded: no group given", column, cell,
+            excluded.add(row, "no group given", column, cell,
                          f"fill in the group ({levels}) if it is known")
         else:
             shown = col.value_labels.get(cell, cell)
             excluded.add(
                 row,
-                "respondent excluded: unknown group label",
+                "unknown group label",
                 column,
                 shown,
                 f"add it to the params file, group_labels: {{<level>: [{_header_text(shown)!r}]}}, "
@@ -955,15 +967,15 @@ def _read_ids(table: RawTable, column: str, excluded: _Exclusions) -> dict[int, 
         if row in excluded:
             continue
         if cell is None:
-            excluded.add(row, "respondent excluded: no respondent id", column, None,
+            excluded.add(row, "no respondent id", column, None,
                          "fill in the id, or leave respondent_id out of the columns mapping to "
                          "number respondents by row")
             continue
         key = _header_text(cell)
         if key in first_seen:
-            excluded.add(row, f"respondent excluded: same respondent id as row {first_seen[key]}",
-                         column, cell,
-                         "give each respondent a unique id, or delete the repeated response")
+            excluded.add(row, "repeated respondent id", column, cell,
+                         "give each respondent a unique id, or delete the repeated response",
+                         detail=f" (first in row {first_seen[key]})")
             continue
         first_seen[key] = row
         ids[row] = key
@@ -1065,9 +1077,10 @@ def load(
                         "values are group labels")
     log.columns = {k: v for k, v in plan.fields.items() if v} | {group_field: group_name}
     excluded = _Exclusions(log, path.name)
-    for row, reason in table.malformed_rows.items():
-        excluded.add(row, f"row excluded: {reason}", None, None,
-                     "quote answers that contain the delimiter, or export the file again")
+    for row, detail in table.malformed_rows.items():
+        excluded.add(row, "more cells than the header", None, None,
+                     "quote answers that contain the delimiter, or export the file again",
+                     detail=f": {detail}")
     groups = _read_groups(table, group_name, instrument, lookup, excluded)
     id_name = plan.fields.get("respondent_id")
     if id_name is None:
@@ -1136,8 +1149,7 @@ def _read_item(
     distinct = dict.fromkeys(cell for _, cell in cells)
     meanings = {cell: _read_answer(cell, col, low, high) for cell in distinct}
     if all(m.value is None for m in meanings.values()):
-        texts = [(row, c) for row, c in cells if meanings[c].problem and
-                 meanings[c].problem.startswith("not a number")]
+        texts = [(row, c) for row, c in cells if meanings[c].kind == "not a number"]
         if texts:
             row, cell = texts[0]
             raise DataError(
@@ -1155,9 +1167,9 @@ def _read_item(
     for row, cell in cells:
         meaning = meanings[cell]
         scores.append(math.nan if meaning.value is None else meaning.value)
-        if meaning.problem is None:
+        if not meaning.kind:
             continue
-        if meaning.problem.endswith("means no answer") or meaning.problem.startswith("SPSS"):
+        if meaning.kind == "no answer":
             message, fix = f"read as missing: {meaning.problem}", None
         else:
             message = f"answer to {item_id} set missing: {meaning.problem}"
@@ -1171,6 +1183,7 @@ def _read_item(
             row=row,
             column=column,
             value=cell,
+            reason=meaning.problem,
         )
     return scores
 
@@ -1188,6 +1201,7 @@ def _read_weights(table: RawTable, column: str, rows: list[int], log: QualityLog
                 row=row,
                 column=column,
                 value=cell,
+                reason="weight not a positive number",
             )
             number = None
         weights.append(math.nan if number is None else number)

@@ -7,6 +7,7 @@ records every row excluded and every answer turned into missing, with its reason
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class QualityIssue:
     row: int | None = None  # as the client's spreadsheet numbers it
     column: str | None = None
     value: object | None = None
+    #: The reason alone, without file, row or value ("outside the 1-10 scale"), for counting.
+    reason: str = ""
 
 
 @dataclass
@@ -52,8 +55,13 @@ class QualityLog:
     def set_missing(self) -> list[QualityIssue]:
         return [i for i in self.issues if i.kind == "missing"]
 
+    def reason_counts(self, kind: str) -> dict[str, int]:
+        """How many issues of ``kind`` ("excluded", "missing") per reason, most frequent first."""
+        counts = Counter(i.reason or i.message for i in self.issues if i.kind == kind)
+        return dict(counts.most_common())
+
     def table(self) -> pd.DataFrame:
-        """Every issue as a row: kind, row, column, value, message."""
+        """Every issue as a row: kind, row, column, value, message, reason."""
         return pd.DataFrame(
             [
                 {
@@ -62,10 +70,11 @@ class QualityLog:
                     "column": i.column,
                     "value": i.value,
                     "message": i.message,
+                    "reason": i.reason,
                 }
                 for i in self.issues
             ],
-            columns=["kind", "row", "column", "value", "message"],
+            columns=["kind", "row", "column", "value", "message", "reason"],
         )
 
 

@@ -60,16 +60,15 @@ def quality_summary(survey: Survey) -> str:
         + (", ".join(small) + " - results suppressed" if small else "none")
     )
     if excluded:
-        lines.append(f"Excluded rows ({len(excluded)}):")
+        counts = ", ".join(f"{n} x {reason}" for reason, n in log.reason_counts("excluded").items())
+        lines.append(f"Excluded rows ({len(excluded)}): {counts}")
         lines.extend(f"  {issue.message}" for issue in excluded)
     set_missing = log.set_missing
     if set_missing:
         lines.append(f"Answers set missing ({len(set_missing)}):")
-        by_reason: dict[str, list] = {}
-        for issue in set_missing:
-            by_reason.setdefault(_reason_of(issue.message), []).append(issue)
         field_of = {column: name for name, column in log.columns.items()}
-        for reason, issues in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        for reason in log.reason_counts("missing"):
+            issues = [i for i in set_missing if (i.reason or i.message) == reason]
             fields = Counter(field_of.get(i.column, i.column) for i in issues)
             where = ", ".join(f"{name}: {n}" for name, n in fields.most_common())
             lines.append(f"  {len(issues)} x {reason} ({where})")
@@ -96,15 +95,6 @@ def _answer_columns(survey: Survey) -> list[str]:
     recommend = survey.instrument.recommend
     extra = [recommend.id] if recommend is not None and recommend.id in survey.responses else []
     return survey.item_ids + extra
-
-
-def _reason_of(message: str) -> str:
-    """The reason part of a located set-missing message, without file, row, value and fix."""
-    reason = message.split(": ", 1)[-1]
-    reason = reason.split(" (value ", 1)[0].split(". Fix: ", 1)[0]
-    if reason.startswith(("read as missing: '", 'read as missing: "')):
-        return reason
-    return reason.split(": ", 1)[-1]
 
 
 @dataclass

@@ -404,8 +404,9 @@ def test_duplicate_respondent_id_is_excluded_and_listed(tmp_path):
     assert survey.responses.index.tolist() == ["a", "b"]
     [issue] = survey.quality.excluded
     assert issue.message == (
-        "survey.csv, row 4, column 'id': respondent excluded: same respondent id as row 2 "
-        "(value 'a'). Fix: give each respondent a unique id, or delete the repeated response"
+        "survey.csv, row 4, column 'id': respondent excluded: repeated respondent id (first in "
+        "row 2) (value 'a'). Fix: give each respondent a unique id, or delete the repeated "
+        "response"
     )
 
 
@@ -465,7 +466,8 @@ def test_a_row_with_too_many_cells_is_excluded_and_listed(tmp_path):
     survey = load(path, write_instrument(tmp_path), min_group_size=1)
     assert survey.responses.index.tolist() == ["a"]
     [issue] = survey.quality.excluded
-    assert issue.row == 3 and "6 cells but the header has 5 columns" in issue.message
+    assert issue.row == 3 and issue.reason == "more cells than the header"
+    assert "6 cells but the header has 5 columns (extra value '3'" in issue.message
 
 
 @pytest.mark.parametrize(

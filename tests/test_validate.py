@@ -53,14 +53,17 @@ def test_summary_of_analysable_data_lists_what_was_lost_and_why(tmp_path):
         "Respondents read: 14; excluded: 2; analysed: 12",
         "Groups: management 5, staff 7",
         "Below min_group_size 3: none",
-        "Excluded rows (2):",
         (
             "survey.csv, row 13, column 'role': respondent excluded: unknown group label "
             "(value 'Intern')"
         ),
-        "survey.csv, row 14, column 'id': respondent excluded: same respondent id as row 2",
+        (
+            "survey.csv, row 14, column 'id': respondent excluded: repeated respondent id "
+            "(first in row 2)"
+        ),
+        "Excluded rows (2): 1 x unknown group label, 1 x repeated respondent id",
         "Answers set missing (2):",
-        "1 x read as missing: 'nie wiem' means no answer (q1: 1)",
+        "1 x 'nie wiem' means no answer (q1: 1)",
         "1 x outside the 1-5 scale (q2: 1)",
         "Missing answers per item (blank or set missing): 1 of 3 items complete:",
         "q1                            1 (8.3%)",
