@@ -360,8 +360,11 @@ def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
         progress_bar=False,
         request_save_on_cell_execute=False,
         execution_timeout=job.timeout,
-        cwd=str(cwd),
         kernel_manager_class=_quiet_kernel_manager(),
+        shutdown_kernel="immediate",  # its work is saved; waiting for a clean exit buys nothing
+        # The kernel's working folder. Not papermill's ``cwd``: that changes this whole
+        # process's folder, which other clients' threads share.
+        resources={"metadata": {"path": str(cwd)}},
     )
 
 

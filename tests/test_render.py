@@ -8,6 +8,7 @@ numbers in the HTML with the cemlab functions' own results.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -98,7 +99,10 @@ def mini_notebook(path: Path) -> Path:
             "plt.plot([1, 2, 3]); plt.show()\n"
             "report.show(scores, 'no scores')"
         ),
-        nbformat.v4.new_code_cell("tables.save();"),
+        nbformat.v4.new_code_cell(
+            "import os, pathlib\npathlib.Path('kernel_cwd.txt').write_text(os.getcwd())\n"
+            "tables.save();"
+        ),
     ]
     nbformat.write(nb, path)
     return path
@@ -116,9 +120,11 @@ def batch(tmp_path_factory):
     write_client(params, "gamma", bad_value=True)
     write_client(params, "delta", extra={"colour": "blue"})  # unknown key: a params error
     reports = folder / "reports"
+    cwd = os.getcwd()
     result = render.render_batch(
         [params], reports_dir=reports, jobs=2, progress=False, notebook=notebook
     )
+    assert os.getcwd() == cwd  # threads share the process's folder: nothing may change it
     return result, reports, folder, notebook
 
 
@@ -142,6 +148,14 @@ def test_good_clients_get_every_output(batch):
         assert clients[slug].report == folder / "report.html"
     assert clients["alpha"].respondents == 15
     assert clients["alpha"].key_figures.keys() == {"Mean score"}
+
+
+def test_each_kernel_runs_in_its_own_staging_folder(batch):
+    _, reports, *_ = batch
+    for slug in ("alpha", "beta"):
+        kernel_cwd = Path((reports / slug / "kernel_cwd.txt").read_text())
+        assert kernel_cwd.parent == reports
+        assert kernel_cwd.name.startswith(f".{slug}.rendering-")
 
 
 def test_html_is_self_contained_and_has_no_code(batch):
