@@ -34,6 +34,8 @@ MISSING_ANSWERS = frozenset(
         "dont know",
         "don t know",
         "do not know",
+        "i dont know",
+        "not sure",
         "dk",
         "n a",
         "na",

@@ -13,6 +13,7 @@ import math
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 from _io_fixtures import MINI, REALDATA, needs_realdata, sha256, write_csv, write_instrument
 
 from cemlab import DataError, load, load_instrument, read_table
@@ -638,3 +639,26 @@ def test_spss_group_codes_read_through_their_value_labels(tmp_path):
     [dont_know] = survey.quality.set_missing  # 99 is labelled "nie wiem": a missing answer
     assert "row 4, column 'q1': read as missing: code 99.0 ('nie wiem') means no answer" in \
         dont_know.message
+
+
+@needs_realdata
+def test_carpentries_impact_items_and_recommend_score(tmp_path):
+    # SOURCE.md, 2020-12 file: 87 rows, impact items coded 1-5, recommendation_score 0-10 with
+    # 87 answers; published NPS 47 (56.32% promoters - 9.20% detractors).
+    impacts = ["career_advancement", "motivation_learning", "increase_reproducibility",
+               "professional_recognition", "improve_coding_practice", "research_productivity",
+               "increase_confidence"]
+    spec = yaml.safe_load(_instrument(tmp_path, [(f"impact_{i}", i) for i in impacts],
+                                      column="workshop", levels=("swc", "dc", "lc", "unknown"))
+                          .read_text(encoding="utf-8"))
+    spec["groups"]["labels"] = {"swc": ["Software Carpentry"], "dc": ["Data Carpentry"],
+                                "lc": ["Library Carpentry"], "unknown": ["I don't know"]}
+    spec["recommend"] = {"id": "ltr", "text": "How likely are you to recommend a workshop?"}
+    path = REALDATA / "carpentries-longterm" / "2020-12-long-term-other_questions-no-open.csv"
+    survey = load(path, write_instrument(tmp_path, spec),
+                  columns={"workshop": "workshop_attended_type", "ltr": "recommendation_score"})
+    ltr = survey.responses["ltr"]
+    assert survey.n == 87 and ltr.notna().sum() == 87
+    nps = 100 * ((ltr >= 9).mean() - (ltr <= 6).mean())
+    assert round(nps) == 47
+    assert survey.group_sizes().to_dict() == {"swc": 40, "dc": 34, "lc": 10, "unknown": 3}
