@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +23,7 @@ from cemlab.exceptions import AnalysisError, DataError, ParamsError
 from cemlab.instrument import Instrument, describe_validation_error
 from cemlab.params import Client, Params, load_client
 from cemlab.results import ResultTable, result_table, write_tables
-from cemlab.survey import QualityIssue, Survey
+from cemlab.survey import Survey
 
 T = TypeVar("T")
 
@@ -199,9 +198,9 @@ def data_quality(survey: Survey) -> ResultTable:
         ("respondents", "excluded", len(log.excluded)),
         ("respondents", "analysed", survey.n),
     ]
-    for reason, count in _count_reasons(log.excluded).items():
+    for reason, count in log.reason_counts("excluded").items():
         rows.append(("excluded", reason, count))
-    for reason, count in _count_reasons(log.set_missing).items():
+    for reason, count in log.reason_counts("missing").items():
         rows.append(("answers set missing", reason, count))
     missing = survey.items.isna().sum()
     for item_id, count in missing[missing > 0].items():
@@ -211,17 +210,6 @@ def data_quality(survey: Survey) -> ResultTable:
         title="Data quality",
         notes="Missing answers count blanks and answers set missing (don't know, out of range).",
     )
-
-
-def _count_reasons(issues: list[QualityIssue]) -> dict[str, int]:
-    """Issues counted by reason, most frequent first (the message without file, row, value)."""
-    reasons = Counter(_reason_of(issue.message) for issue in issues)
-    return dict(reasons.most_common())
-
-
-def _reason_of(message: str) -> str:
-    reason = message.split(": ", 1)[-1]
-    return reason.split(" (value ", 1)[0].split(". Fix: ", 1)[0]
 
 
 def methods(instrument: Instrument, *, min_group_size: int) -> HTML:
