@@ -234,9 +234,13 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
     else:
         table = _read_csv(path)
     if table.cells.empty:
+        if table.format == "sav":
+            problem = "no cases (respondents) in this file"
+        else:
+            problem = f"no data rows below the {len(table.header_rows)} header row(s)"
         raise DataError(
             located(
-                f"no data rows below the {len(table.header_rows)} header row(s)",
+                problem,
                 file=path,
                 fix="check that this is the export with the responses, not an empty template",
             )
@@ -720,7 +724,9 @@ def _plan_columns(
     for item_id in answer_fields:
         if item_id in plan:
             continue
-        by_id = [c for c in free if normalize_text(c.name) == normalize_text(item_id)]
+        # the header as written, not the name made unique: two "q1" columns are ambiguous
+        by_id = [c for c in free if normalize_text(item_id) in
+                 (normalize_text(c.name), normalize_text(c.texts[0] if c.texts else ""))]
         statement = instrument.text_of(item_id)
         found = by_id
         if not found:

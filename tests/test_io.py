@@ -528,6 +528,16 @@ def test_ambiguous_statement_match_asks_for_a_mapping(tmp_path):
         str(err.value)
 
 
+def test_two_columns_with_the_same_header_are_ambiguous(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [["role", "q1", "q1", "q2", "q3"], ["staff", 1, 2, 3, 4]])
+    with pytest.raises(DataError) as err:
+        load(path, write_instrument(tmp_path))
+    assert "item q1 ('Leaders make decisions that fit our strategy') matches 2 columns: " \
+        "'q1 (B)', 'q1 (C)'" in str(err.value)
+    survey = load(path, write_instrument(tmp_path), columns={"q1": "q1 (C)"}, min_group_size=1)
+    assert survey.items["q1"].tolist() == [2.0]
+
+
 def test_unknown_columns_key_is_an_error(tmp_path):
     path = _mini_file(tmp_path, [["a", "staff", 1, 2, 3]])
     with pytest.raises(DataError) as err:
