@@ -1171,6 +1171,7 @@ def _read_item(
                     "SurveyMonkey: numerical values), or map the right column in columns:",
                 )
             )
+    log.blank[item_id] = sum(cell is None for _, cell in cells)
     scores = []
     for row, cell in cells:
         meaning = meanings[cell]

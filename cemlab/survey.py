@@ -43,6 +43,8 @@ class QualityLog:
     reading: str = ""
     #: Which column of the client's file fed each field (item id, group column, respondent_id...).
     columns: dict[str, str] = field(default_factory=dict)
+    #: Answers left blank, per item id, among the respondents kept (blanks are not issues).
+    blank: dict[str, int] = field(default_factory=dict)
 
     def add(self, kind: str, message: str, **where: object) -> None:
         self.issues.append(QualityIssue(kind=kind, message=message, **where))

@@ -82,8 +82,10 @@ def quality_summary(survey: Survey) -> str:
         f"{len(missing)} items complete" + (":" if len(incomplete) else "")
     )
     for item_id, count in incomplete.items():
+        blank = log.blank.get(item_id, 0)
+        detail = f"{blank} blank, {count - blank} set missing"
         flag = "  <- no answers at all" if count == survey.n else ""
-        lines.append(f"  {item_id:<24} {count:>6} ({count / survey.n:.1%}){flag}")
+        lines.append(f"  {item_id:<24} {count:>6} ({count / survey.n:.1%}: {detail}){flag}")
     notes = [i.message for i in log.issues if i.kind == "note"]
     if notes:
         lines.append("Notes:")

@@ -161,7 +161,7 @@ def test_bfi_csv_with_a_six_point_instrument(tmp_path):
     before = sha256(path)
     survey = load(path, instrument, columns={"segment": "education"})
     assert survey.n == 2800
-    assert survey.items.isna().sum().sum() == 508
+    assert survey.items.isna().sum().sum() == sum(survey.quality.blank.values()) == 508
     assert survey.items.isna().sum().sum() + survey.responses["segment"].isna().sum() == 731
     assert survey.responses["segment"].value_counts().to_dict() == {
         "3": 1249, "5": 418, "4": 394, "2": 292, "1": 224}

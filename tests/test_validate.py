@@ -42,6 +42,7 @@ def test_summary_of_analysable_data_lists_what_was_lost_and_why(tmp_path):
         ["x1", "Intern", 3, 3, 3],          # row 13: unknown group label -> excluded
         ["m0", "staff", 1, 1, 1],           # row 14: duplicate id -> excluded
         ["s9", "staff", "nie wiem", 9, 2],  # row 15: don't know + out of range -> missing
+        ["s8", "staff", 3, 3, None],        # row 16: a blank answer, counted, not listed
     ]
     path = make_client(tmp_path, rows, min_group_size=3)
     report = validate_params_file(path)
@@ -49,9 +50,9 @@ def test_summary_of_analysable_data_lists_what_was_lost_and_why(tmp_path):
     summary = report.summary()
     for line in (
         f"Survey data: {tmp_path / 'survey.csv'}",
-        "Read as: CSV table, UTF-8, ',' delimited, 1 header row, 14 data rows, 5 columns",
-        "Respondents read: 14; excluded: 2; analysed: 12",
-        "Groups: management 5, staff 7",
+        "Read as: CSV table, UTF-8, ',' delimited, 1 header row, 15 data rows, 5 columns",
+        "Respondents read: 15; excluded: 2; analysed: 13",
+        "Groups: management 5, staff 8",
         "Below min_group_size 3: none",
         (
             "survey.csv, row 13, column 'role': respondent excluded: unknown group label "
@@ -65,8 +66,9 @@ def test_summary_of_analysable_data_lists_what_was_lost_and_why(tmp_path):
         "Answers set missing (2):",
         "1 x 'nie wiem' means no answer (q1: 1)",
         "1 x outside the 1-5 scale (q2: 1)",
-        "Missing answers per item (blank or set missing): 1 of 3 items complete:",
-        "q1                            1 (8.3%)",
+        "Missing answers per item (blank or set missing): 0 of 3 items complete:",
+        "q1                            1 (7.7%: 0 blank, 1 set missing)",
+        "q3                            1 (7.7%: 1 blank, 0 set missing)",
         "Result: the data can be analysed.",
     ):
         assert line in summary, line
