@@ -1022,7 +1022,8 @@ def load(
     sheet
         The Excel sheet (name or 0-based position); default the first.
     min_group_size
-        Groups smaller than this are noted in the quality log (their results get suppressed).
+        Kept on the Survey: analyses suppress figures of groups smaller than this, and
+        `cemlab validate` names them.
 
     Returns
     -------
@@ -1134,11 +1135,6 @@ def load(
     if weight_column:
         responses["weight"] = _read_weights(table, weight_column, kept, log)
 
-    sizes = responses[group_field].value_counts()
-    for level in instrument.groups.levels:
-        if sizes.get(level, 0) < min_group_size:
-            log.add("note", f"group {level!r} has {sizes.get(level, 0)} respondent(s), below "
-                            f"min_group_size {min_group_size}: its results will be suppressed")
     return Survey(responses, instrument, log, path, min_group_size=min_group_size)
 
 
