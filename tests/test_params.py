@@ -199,3 +199,13 @@ def test_params_built_in_code_get_the_same_checks(client_folder):
     values["columns"] = {"respondent_id": None}  # null: number respondents by row
     params = Params.model_validate(values, context={"folder": client_folder})
     assert load_client(params).survey.responses.index[0] == 2
+
+
+def test_notebook_parameters_validate_back_to_the_same_params(client_folder):
+    # render passes notebook_parameters() to the report notebook, which validates them again
+    params = load_params(write_params(client_folder, feedback="../data/acme-nps.csv",
+                                      previous="../data/acme-2025.csv", target=3.5))
+    values = params.notebook_parameters()
+    del values["params_file"]
+    again = Params.model_validate(values, context={"folder": client_folder / "elsewhere"})
+    assert again == params
