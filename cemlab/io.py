@@ -28,35 +28,13 @@ from cemlab.exceptions import DataError, located
 from cemlab.instrument import Instrument, load_instrument
 from cemlab.survey import QualityLog, Survey
 
-#: Answers that mean "no answer", compared after `normalize_text` (case, punctuation, spaces).
-MISSING_ANSWERS = frozenset(
-    [
-        "dont know",
-        "don t know",
-        "do not know",
-        "i dont know",
-        "not sure",
-        "dk",
-        "n a",
-        "na",
-        "not applicable",
-        "refused",
-        "prefer not to say",
-        "prefer not to answer",
-        "no answer",
-        "no opinion",
-        "missing",
-        "nie wiem",
-        "brak zdania",
-        "nie dotyczy",
-        "trudno powiedzieć",
-        "odmowa",
-        "odmowa odpowiedzi",
-        "brak odpowiedzi",
-        "weiß nicht",
-        "keine angabe",
-        "",
-    ]
+#: Answers that mean "no answer"; compared after `normalize_text` (case, punctuation, accents).
+_NO_ANSWER_TEXTS = (
+    "Don't know", "Don´t know", "Do not know", "I don't know", "DK", "Not sure", "N/A", "NA",
+    "Not applicable", "Refused", "Prefer not to say", "Prefer not to answer", "No answer",
+    "No opinion", "Missing", "Nie wiem", "Brak zdania", "Nie dotyczy",
+    "Trudno powiedzieć", "Odmowa", "Odmowa odpowiedzi", "Brak odpowiedzi", "Weiß nicht",
+    "Keine Angabe",
 )
 
 #: Optional respondent-level fields a `columns` mapping may name besides items and the group.
@@ -82,17 +60,25 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office 97 files)
 
 
 def normalize_text(text: object) -> str:
-    """Text as compared when matching headers and labels: case, accents of punctuation, spaces.
+    """Text as compared when matching headers and labels: no case, accents or punctuation.
 
     Survey tools add non-breaking spaces, curly quotes, trailing question marks and double
-    spaces; none of that should stop "Leaders make decisions..." from matching.
+    spaces, and clients type "Zarzad" for "Zarząd"; none of that should stop a match.
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    text = unicodedata.normalize("NFKD", str(text).translate(_UNDECOMPOSED)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("’", "").replace("'", "").replace("‘", "")
     text = "".join(ch if ch.isalnum() else " " for ch in text)
     return " ".join(text.split())
+
+
+#: Letters Unicode does not split into base letter + accent, mapped by hand for `normalize_text`.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
+
+#: ... and "" for an answer of punctuation only, such as "-", "?" or ".".
+MISSING_ANSWERS = frozenset(normalize_text(text) for text in _NO_ANSWER_TEXTS) | {""}
 
 
 def column_letter(index: int) -> str:

@@ -263,6 +263,7 @@ def test_polish_excel_csv_windows_1250_semicolon_decimal_comma(tmp_path):
         ["102", "Zarząd", "0,75", "nie wiem", *["6,5"] * 20],
         ["103", "Pracownik", "1", *["3"] * 20, "NIE WIEM"],
         ["104", "pracownik", "1,5", *["10"] * 21],
+        ["105", "ZARZAD", "1", *["-"] * 21],  # typed without Polish letters; "-" = no answer
     ]
     path = write_csv(tmp_path / "ankieta.csv", [header, *data], delimiter=";", encoding="cp1250")
     before = sha256(path)
@@ -272,17 +273,19 @@ def test_polish_excel_csv_windows_1250_semicolon_decimal_comma(tmp_path):
     table = read_table(path)
     assert (table.encoding, table.delimiter) == ("Windows-1250", ";")
     expected = pd.DataFrame(
-        {item: [7.0, 6.5, 3.0, 10.0] for item in CEM.item_ids}, index=["101", "102", "103", "104"]
+        {item: [7.0, 6.5, 3.0, 10.0, math.nan] for item in CEM.item_ids},
+        index=["101", "102", "103", "104", "105"],
     )
     expected.loc["102", "lead_decisions"] = math.nan
     expected.loc["103", "kpi_reward"] = math.nan
     pd.testing.assert_frame_equal(
         survey.items, expected.rename_axis("respondent"), check_index_type=False
     )
-    assert survey.responses["role"].tolist() == ["management", "management", "staff", "staff"]
-    assert survey.responses["weight"].tolist() == [1.25, 0.75, 1.0, 1.5]
-    assert [(i.row, i.value) for i in survey.quality.set_missing] == [(3, "nie wiem"),
-                                                                      (4, "NIE WIEM")]
+    assert survey.responses["role"].tolist() == [
+        "management", "management", "staff", "staff", "management"]
+    assert survey.responses["weight"].tolist() == [1.25, 0.75, 1.0, 1.5, 1.0]
+    set_missing = sorted((i.row, i.value) for i in survey.quality.set_missing)
+    assert set_missing == [(3, "nie wiem"), (4, "NIE WIEM"), *[(6, "-")] * 21]
     assert sha256(path) == before
 
 
@@ -550,6 +553,8 @@ def test_helpers():
         "A", "Z", "AA", "BZ", "ZZ", "AAA"]
     assert normalize_text("  Don’t\u00a0KNOW?! ") == "dont know"
     assert normalize_text("Q5 - Leaders, make") == "q5 leaders make"
+    assert normalize_text("ZARZĄD") == normalize_text("Zarzad") == "zarzad"
+    assert normalize_text("Łódź") == "lodz"
 
 
 @needs_realdata
