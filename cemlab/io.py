@@ -639,6 +639,12 @@ def _describe_choices(names: Iterable[str]) -> str:
     return ", ".join(repr(n) for n in names) if names else "(none similar)"
 
 
+def answer_fields(instrument: Instrument) -> list[str]:
+    """The instrument's answer columns: its item ids, then the recommend item's id if any."""
+    recommend = [instrument.recommend.id] if instrument.recommend is not None else []
+    return [*instrument.item_ids, *recommend]
+
+
 @dataclass
 class _ColumnPlan:
     """Which column of the file feeds each field of the Survey (None: not asked / absent)."""
@@ -650,15 +656,43 @@ class _ColumnPlan:
 def _plan_columns(
     table: RawTable, instrument: Instrument, columns: Mapping[str, str | None]
 ) -> _ColumnPlan:
+    """Find every field's column: the mapping, then items by id or statement, then by name.
+
+    A missing item is an error here; a missing group column is left to `load`, which can
+    still recognise the column by its values.
+    """
+    plan = _ColumnPlan(fields={}, notes=[])
+    _apply_mapping(table, instrument, columns, plan)
+    free = [c for c in table.columns if c.name not in set(plan.fields.values())]
+    free = _match_items(table, instrument, plan, free)
     group_field = instrument.groups.column
-    answer_fields = list(instrument.item_ids)
-    if instrument.recommend is not None:
-        answer_fields.append(instrument.recommend.id)
-    known = set(answer_fields) | {group_field, "group", *EXTRA_FIELDS}
+    if group_field not in plan.fields:
+        by_name = [c for c in free if normalize_text(c.name) == normalize_text(group_field)]
+        plan.fields[group_field] = by_name[0].name if by_name else None
+    for extra in EXTRA_FIELDS:
+        if extra in plan.fields:
+            continue
+        names = _ID_NAMES if extra == "respondent_id" else (normalize_text(extra),)
+        hits = [c for name in names for c in free if name in _column_candidates(c)]
+        plan.fields[extra] = hits[0].name if hits else None
+    return plan
+
+
+def _apply_mapping(
+    table: RawTable, instrument: Instrument, columns: Mapping[str, str | None], plan: _ColumnPlan
+) -> None:
+    """Put the params' `columns` mapping into ``plan``.
+
+    A key that is not a field, or a column that is not in the file, is an error naming the
+    closest alternatives.
+    """
+    group_field = instrument.groups.column
+    answers = answer_fields(instrument)
+    known = {*answers, group_field, "group", *EXTRA_FIELDS}
     mapping = dict(columns)
     if "group" in mapping:
         mapping.setdefault(group_field, mapping.pop("group"))
-    for key in mapping:
+    for key, wanted in mapping.items():
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.5)
             raise DataError(
@@ -669,11 +703,6 @@ def _plan_columns(
                     fix=f"use one of {_describe_choices(close)}" if close else "check the spelling",
                 )
             )
-
-    plan: dict[str, str | None] = {}
-    notes: list[str] = []
-    claimed: set[str] = set()
-    for key, wanted in mapping.items():
         if wanted is None and key == group_field:
             raise DataError(
                 located(
@@ -684,9 +713,9 @@ def _plan_columns(
                 )
             )
         if wanted is None:
-            plan[key] = None
-            if key in answer_fields:
-                notes.append(f"{key}: not asked (columns mapping says null)")
+            plan.fields[key] = None
+            if key in answers:
+                plan.notes.append(f"{key}: not asked (columns mapping says null)")
             continue
         found = _find_named_column(table, str(wanted))
         if len(found) != 1:
@@ -700,21 +729,26 @@ def _plan_columns(
                     fix=f"set columns: {{{key}: <exact column name>}} in the params file",
                 )
             )
-        plan[key] = found[0].name
-        claimed.add(found[0].name)
+        plan.fields[key] = found[0].name
 
-    free = [c for c in table.columns if c.name not in claimed]
 
-    # items: by id, then by statement text
+def _match_items(
+    table: RawTable, instrument: Instrument, plan: _ColumnPlan, free: list[RawColumn]
+) -> list[RawColumn]:
+    """Match the unmapped items by id, then by statement; return the columns still free.
+
+    Raises a `DataError` for an item two columns match, for items no column matches (with
+    the closest column names), and, when no item matches at all, says the file does not
+    look like a survey for this instrument.
+    """
     missing: list[str] = []
-    for item_id in answer_fields:
-        if item_id in plan:
+    for item_id in answer_fields(instrument):
+        if item_id in plan.fields:
             continue
-        # the header as written, not the name made unique: two "q1" columns are ambiguous
-        by_id = [c for c in free if normalize_text(item_id) in
-                 (normalize_text(c.name), normalize_text(c.texts[0] if c.texts else ""))]
         statement = instrument.text_of(item_id)
-        found = by_id
+        # the header as written, not the name made unique: two "q1" columns are ambiguous
+        found = [c for c in free if normalize_text(item_id) in
+                 (normalize_text(c.name), normalize_text(c.texts[0] if c.texts else ""))]
         if not found:
             matches = [(c, _text_matches(statement, c)) for c in free]
             exact = [c for c, how in matches if how == "exact"]
@@ -729,12 +763,12 @@ def _plan_columns(
                 )
             )
         if found:
-            plan[item_id] = found[0].name
+            plan.fields[item_id] = found[0].name
             free = [c for c in free if c.name != found[0].name]
         else:
             missing.append(item_id)
 
-    asked = [f for f in answer_fields if not (f in plan and plan[f] is None)]
+    asked = [f for f in answer_fields(instrument) if plan.fields.get(f, "") is not None]
     if missing and len(missing) == len(asked):
         raise DataError(
             located(
@@ -762,24 +796,7 @@ def _plan_columns(
                 "columns: {item_id: null} when the question was not asked",
             )
         )
-
-    # the group column by name; `load` falls back to the column whose values are group labels
-    if group_field not in plan:
-        by_name = [c for c in free if normalize_text(c.name) == normalize_text(group_field)]
-        plan[group_field] = by_name[0].name if by_name else None
-    # respondent id and the optional extras: by name only
-    for extra in EXTRA_FIELDS:
-        if extra in plan:
-            continue
-        names = _ID_NAMES if extra == "respondent_id" else (normalize_text(extra),)
-        for wanted in names:
-            hits = [c for c in free if wanted in _column_candidates(c)]
-            if hits:
-                plan[extra] = hits[0].name
-                break
-        else:
-            plan[extra] = None
-    return _ColumnPlan(fields=plan, notes=notes)
+    return free
 
 
 # -- reading answers -------------------------------------------------------------------------
@@ -1097,10 +1114,7 @@ def load(
 
     # answers
     responses = pd.DataFrame(index=pd.Index([ids[r] for r in kept], name="respondent"))
-    answer_fields = list(instrument.item_ids)
-    if instrument.recommend is not None:
-        answer_fields.append(instrument.recommend.id)
-    for item_id in answer_fields:
+    for item_id in answer_fields(instrument):
         column = plan.fields.get(item_id)
         if column is None:
             continue

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cemlab.exceptions import CemlabError
+from cemlab.io import answer_fields
 from cemlab.params import Params, data_files, load_params
 from cemlab.survey import Survey
 
@@ -75,7 +76,8 @@ def quality_summary(survey: Survey) -> str:
             lines.extend(f"    {i.message}" for i in issues[:EXAMPLES_PER_REASON])
             if len(issues) > EXAMPLES_PER_REASON:
                 lines.append(f"    ... and {len(issues) - EXAMPLES_PER_REASON} more")
-    missing = survey.responses[_answer_columns(survey)].isna().sum()
+    present = [f for f in answer_fields(survey.instrument) if f in survey.responses.columns]
+    missing = survey.responses[present].isna().sum()
     incomplete = missing[missing > 0]
     lines.append(
         f"Missing answers per item (blank or set missing): {len(missing) - len(incomplete)} of "
@@ -91,12 +93,6 @@ def quality_summary(survey: Survey) -> str:
         lines.append("Notes:")
         lines.extend(f"  {note}" for note in notes)
     return "\n".join(lines)
-
-
-def _answer_columns(survey: Survey) -> list[str]:
-    recommend = survey.instrument.recommend
-    extra = [recommend.id] if recommend is not None and recommend.id in survey.responses else []
-    return survey.item_ids + extra
 
 
 @dataclass
