@@ -27,6 +27,7 @@ from cemlab.io import load, read_table  # noqa: E402
 from cemlab.params import Client, Params, load_client, load_params  # noqa: E402
 # --- analyses (owned by the analysis modules) ---
 # --- plots ---
+from cemlab import plots  # noqa: E402
 # --- synth ---
 from cemlab.benchmarks import list_benchmarks, load_benchmark  # noqa: E402
 # --- render ---
