@@ -993,6 +993,35 @@ def _read_ids(table: RawTable, column: str, excluded: _Exclusions) -> dict[int, 
     return ids
 
 
+def _group_column(
+    table: RawTable,
+    instrument: Instrument,
+    plan: _ColumnPlan,
+    lookup: Mapping[str, str],
+    log: QualityLog,
+) -> str:
+    """The group column: mapped or named after the group, else recognised by its values."""
+    group_field = instrument.groups.column
+    named = plan.fields.get(group_field)
+    if named is not None:
+        return named
+    guessed = _guess_group_column(table, lookup, {n for n in plan.fields.values() if n})
+    if guessed is None:
+        close = _closest_columns(table, group_field, "group", "role")
+        raise DataError(
+            located(
+                f"no group column {group_field!r} (levels "
+                f"{', '.join(instrument.groups.levels)}); closest columns: "
+                f"{_describe_choices(close)}",
+                file=table.path,
+                fix=f"name the column in the params file: columns: {{{group_field}: <column>}}",
+            )
+        )
+    log.add("note", f"group column {group_field!r} read from column {guessed.name!r}, whose "
+                    "values are group labels")
+    return guessed.name
+
+
 # -- load ------------------------------------------------------------------------------------
 
 
@@ -1048,8 +1077,9 @@ def load(
     Notes
     -----
     Matching order for each item: the ``columns`` mapping, then a column named like the item
-    id, then a header (any header row) carrying the statement text, ignoring case, spacing and
-    punctuation; a header that ends in the statement ("Q5 - Leaders make ...") also matches.
+    id, then a header (any header row) carrying the statement text, ignoring case, accents,
+    spacing and punctuation; a header that ends in the statement after a separator
+    ("Q5 - Leaders make ...", "Please rate ... - Leaders make ...") also matches.
     """
     path = Path(path)
     instrument = load_instrument(instrument)
@@ -1069,24 +1099,7 @@ def load(
         )
 
     group_field = instrument.groups.column
-    group_name = plan.fields.get(group_field)
-    used = {name for name in plan.fields.values() if name}
-    if group_name is None:
-        guessed = _guess_group_column(table, lookup, used)
-        if guessed is None:
-            close = _closest_columns(table, group_field, "group", "role")
-            raise DataError(
-                located(
-                    f"no group column {group_field!r} (levels "
-                    f"{', '.join(instrument.groups.levels)}); closest columns: "
-                    f"{_describe_choices(close)}",
-                    file=path,
-                    fix=f"name the column in the params file: columns: {{{group_field}: <column>}}",
-                )
-            )
-        group_name = guessed.name
-        log.add("note", f"group column {group_field!r} read from column {group_name!r}, whose "
-                        "values are group labels")
+    group_name = _group_column(table, instrument, plan, lookup, log)
     log.columns = {k: v for k, v in plan.fields.items() if v} | {group_field: group_name}
     excluded = _Exclusions(log, path.name)
     for row, detail in table.malformed_rows.items():
