@@ -895,12 +895,12 @@ def _guess_group_column(
     for col in table.columns:
         if col.name in used:
             continue
-        filled = [cell for _, cell in table.values(col.name) if cell is not None]
-        if not filled:
+        counts = Counter(cell for _, cell in table.values(col.name) if cell is not None)
+        if not counts:
             continue
-        levels = [_group_of(cell, col, lookup) for cell in filled]
-        share = sum(level is not None for level in levels) / len(filled)
-        if len(set(levels) - {None}) >= 2 and share >= 0.9:
+        levels = {cell: _group_of(cell, col, lookup) for cell in counts}
+        labelled = sum(n for cell, n in counts.items() if levels[cell] is not None)
+        if len(set(levels.values()) - {None}) >= 2 and labelled >= 0.9 * counts.total():
             found.append(col)
     return found[0] if len(found) == 1 else None
 
