@@ -18,13 +18,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -120,6 +124,7 @@ class _Job:
     notebook: Path
     reports_dir: Path
     timeout: int
+    kernels: KernelFactory | None = None
 
 
 # --- collecting and validating params -------------------------------------------------------
@@ -155,11 +160,11 @@ def _load_params(path: Path) -> Any:
 
 def _prepare(
     paths: Sequence[Path], reports_dir: Path, notebook: Path, timeout: int
-) -> tuple[list[_Job | ClientResult], int]:
+) -> list[_Job | ClientResult]:
     """Validate every params file before any kernel starts.
 
     Returns one entry per path, in order: a `_Job` to render, or a failed `ClientResult`
-    carrying the params error in one line; plus the number of jobs.
+    carrying the params error in one line.
     """
     prepared: list[_Job | ClientResult] = []
     seen: dict[str, Path] = {}
@@ -200,7 +205,7 @@ def _prepare(
                 timeout=timeout,
             )
         )
-    return prepared, sum(isinstance(p, _Job) for p in prepared)
+    return prepared
 
 
 def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: bytes) -> str:
@@ -249,7 +254,7 @@ def render_client(
     """
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
-    [prepared], _ = _prepare([Path(params_path).resolve()], reports_dir, notebook, timeout)
+    [prepared] = _prepare([Path(params_path).resolve()], reports_dir, notebook, timeout)
     if isinstance(prepared, ClientResult):
         return prepared
     return _skip_or_render(prepared, skip_unchanged)
@@ -331,21 +336,27 @@ def _render_job(job: _Job) -> ClientResult:
     return result
 
 
-def _quiet_kernel_manager() -> type:
-    """A kernel manager whose kernels do not write to our terminal.
+def _kernel_manager_class(factory: KernelFactory | None) -> type:
+    """The kernel manager for one client: quiet, and forked from ``factory`` when there is one.
 
     A kernel inherits the terminal's stderr, where ipykernel prints start-up warnings that
     would interleave with the progress bar; a cell's own output still reaches the notebook.
     """
     from jupyter_client.manager import AsyncKernelManager
 
-    class QuietKernelManager(AsyncKernelManager):
+    class ReportKernelManager(AsyncKernelManager):
         async def start_kernel(self, **kw: Any) -> None:
             kw.setdefault("stdout", subprocess.DEVNULL)
             kw.setdefault("stderr", subprocess.DEVNULL)
+            if factory is not None and self.provisioner is None:
+                self.kernel_id = self.kernel_id or str(uuid.uuid4())
+                self.provisioner = _forked_provisioner_class()(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self,
+                    factory=factory,
+                )
             await super().start_kernel(**kw)
 
-    return QuietKernelManager
+    return ReportKernelManager
 
 
 def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
@@ -360,7 +371,7 @@ def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
         progress_bar=False,
         request_save_on_cell_execute=False,
         execution_timeout=job.timeout,
-        kernel_manager_class=_quiet_kernel_manager(),
+        kernel_manager_class=_kernel_manager_class(job.kernels),
         shutdown_kernel="immediate",  # its work is saved; waiting for a clean exit buys nothing
         # The kernel's working folder. Not papermill's ``cwd``: that changes this whole
         # process's folder, which other clients' threads share.
@@ -462,6 +473,156 @@ def _read_key_figures(tables: Path) -> tuple[int | None, dict[str, float | str]]
             figures[row["figure"]] = value
     respondents = figures.pop(RESPONDENTS_FIGURE, None)
     return (int(respondents) if isinstance(respondents, float) else None), figures
+
+
+# --- kernels forked from a process that has imported the report's libraries -------------------
+
+#: What a report kernel imports before any cell runs; a kernel forked from `KernelFactory`
+#: starts with them imported. A name that fails to import is skipped (the cell will say why).
+KERNEL_PRELOAD = (
+    "ipykernel.kernelapp",
+    "matplotlib_inline.backend_inline",
+    "matplotlib.pyplot",
+    "cemlab",
+    "cemlab.report",
+)
+
+
+class KernelFactory:
+    """A process that has imported ipykernel and the report's libraries, and forks a new
+    kernel for each client on request.
+
+    Starting a kernel and importing pandas, matplotlib, statsmodels and cemlab takes seconds
+    and dominates a report; a fork takes milliseconds and shares the imported modules
+    copy-on-write. Every kernel is a new process forked from a parent that never runs a
+    client's code, so nothing passes from one client's report to another's. Linux only
+    (`available`); elsewhere each client starts an ordinary kernel.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from cemlab.render import _serve_kernels; _serve_kernels()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    @staticmethod
+    def available() -> bool:
+        return sys.platform == "linux"
+
+    def fork(self, connection_file: str, cwd: str) -> int:
+        """Fork a kernel that reads ``connection_file`` and runs in ``cwd``; return its pid."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        with self._lock:
+            self._process.stdin.write(json.dumps({"connection_file": connection_file,
+                                                  "cwd": cwd}) + "\n")
+            self._process.stdin.flush()
+            reply = self._process.stdout.readline()
+        if not reply:
+            raise RenderError("the kernel factory stopped")
+        return int(json.loads(reply)["pid"])
+
+    def close(self) -> None:
+        """Stop the factory (its kernels have been shut down by then; they exit with it)."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def _serve_kernels() -> None:
+    """The factory's main loop: import, say ``ready``, then fork one kernel per request line."""
+    import importlib
+
+    for name in KERNEL_PRELOAD:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the kernels and the batch
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _run_forked_kernel(request["connection_file"], request["cwd"])
+        print(json.dumps({"pid": pid}), flush=True)
+
+
+def _run_forked_kernel(connection_file: str, cwd: str) -> None:
+    """In the forked child: become an ordinary ipykernel for one client; never return."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # never write into the factory's reply pipe
+            os.dup2(devnull, fd)
+        os.chdir(cwd)
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # exit if the factory goes away
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=["-f", connection_file])
+    finally:
+        os._exit(0)
+
+
+class _ForkedKernel:
+    """The `subprocess.Popen` surface jupyter_client uses, for a kernel that is not our child."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0  # gone; the factory reaped it, its status is not ours
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.02)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _forked_provisioner_class() -> type:
+    """jupyter_client's local provisioner, launching the kernel through a `KernelFactory`."""
+    from jupyter_client.provisioning import LocalProvisioner
+    from traitlets import Any as AnyTrait
+
+    class ForkedProvisioner(LocalProvisioner):
+        factory = AnyTrait()
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            connection_file = cmd[cmd.index("-f") + 1]
+            self.cwd = str(kwargs.get("cwd") or Path.cwd())
+            self.process = _ForkedKernel(self.factory.fork(connection_file, self.cwd))
+            self.pid = self.process.pid
+            self.pgid = None  # it shares our process group: signal the kernel alone
+            return self.connection_info
+
+    return ForkedProvisioner
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -594,7 +755,30 @@ def render_batch(
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
     params_paths = collect_params_paths(paths)
-    prepared, n_jobs = _prepare(params_paths, reports_dir, notebook, timeout)
+    # Started first, so that its imports overlap with validating the params.
+    kernels = KernelFactory() if KernelFactory.available() else None
+    try:
+        return _render_prepared(
+            params_paths, reports_dir, notebook, timeout, jobs, skip_unchanged, progress,
+            kernels, started,
+        )
+    finally:
+        if kernels is not None:
+            kernels.close()
+
+
+def _render_prepared(
+    params_paths: list[Path],
+    reports_dir: Path,
+    notebook: Path,
+    timeout: int,
+    jobs: int | None,
+    skip_unchanged: bool,
+    progress: bool,
+    kernels: KernelFactory | None,
+    started: float,
+) -> BatchResult:
+    prepared = _prepare(params_paths, reports_dir, notebook, timeout)
     results: list[ClientResult | None] = [
         p if isinstance(p, ClientResult) else None for p in prepared
     ]
@@ -609,10 +793,11 @@ def render_batch(
     bar = _progress_bar(total=len(prepared), enabled=progress)
     bar.update(len(prepared) - len(todo))
     try:
-        if todo:
-            for i, result in _run_in_pool(todo, workers):
-                results[i] = result
-                bar.update()
+        for _, job in todo:
+            job.kernels = kernels
+        for i, result in _run_in_pool(todo, workers):
+            results[i] = result
+            bar.update()
     finally:
         bar.close()
     done = [r for r in results if r is not None]

@@ -301,11 +301,11 @@ def test_duplicate_slugs_and_missing_files_fail_as_clients(tmp_path, monkeypatch
     other.mkdir()
     second = write_client(other, "acme")
     monkeypatch.setattr(render, "_render_job", lambda job: pytest.fail("no kernel may start"))
-    prepared, n_jobs = render._prepare(
+    prepared = render._prepare(
         [first, second, tmp_path / "nowhere.yaml"], tmp_path / "reports",
         mini_notebook(tmp_path / "n.ipynb"), timeout=10,
     )
-    assert n_jobs == 1
+    assert [type(p).__name__ for p in prepared] == ["_Job", "ClientResult", "ClientResult"]
     assert "also rendered from" in prepared[1].reason
     assert "no such params file" in prepared[2].reason
 
