@@ -134,12 +134,13 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    title_rows: int = 0  # rows above the header (a title, blank rows), skipped
     blank_rows: list[int] = field(default_factory=list)
     malformed_rows: dict[int, str] = field(default_factory=dict)
 
     @property
     def first_data_row(self) -> int:
-        return 1 if self.format == "sav" else len(self.header_rows) + 1
+        return 1 if self.format == "sav" else self.title_rows + len(self.header_rows) + 1
 
     def values(self, column: str, rows: Iterable[int] | None = None) -> list[tuple[int, object]]:
         """(spreadsheet row, cell) pairs of one column, blank cells as ``None``.
@@ -171,6 +172,8 @@ class RawTable:
             parts.append(f"{'tab' if self.delimiter == chr(9) else repr(self.delimiter)} delimited")
         if self.sheet:
             parts.append(f"sheet {self.sheet!r}")
+        if self.title_rows:
+            parts.append(f"{self.title_rows} row(s) above the header skipped")
         if self.format != "sav":
             rows = len(self.header_rows)
             parts.append(f"{rows} header row{'s' if rows != 1 else ''}")
@@ -439,14 +442,23 @@ def _build_table(
         records.pop()
     if not records:
         raise DataError(located("the file is empty", file=path, fix="export the survey data again"))
-    layout, n_header = _detect_layout(records)
-    width = max(len(r) for r in records[:n_header])
-    headers = [[_header_text(c) for c in r] + [""] * (width - len(r)) for r in records[:n_header]]
+    # A title (and blank rows) above the header, as in a spreadsheet made for reading: the
+    # header is the first row with two filled cells. Row numbers still count the title rows.
+    title_rows = next(
+        (i for i, r in enumerate(records) if sum(_filled(c) for c in r) >= 2), 0
+    )
+    layout, n_header = _detect_layout(records[title_rows:])
+    header_records = records[title_rows : title_rows + n_header]
+    data_records = records[title_rows + n_header :]
+    # data rows wider than the header (unnamed trailing columns) widen it when most are
+    typical = Counter(len(r) for r in data_records).most_common(1)
+    width = max([len(r) for r in header_records] + [typical[0][0] if typical else 0])
+    headers = [[_header_text(c) for c in r] + [""] * (width - len(r)) for r in header_records]
     rows: list[list[object]] = []
     numbers: list[int] = []
     blank_rows: list[int] = []
     malformed: dict[int, str] = {}
-    for number, record in enumerate(records[n_header:], start=n_header + 1):
+    for number, record in enumerate(data_records, start=title_rows + n_header + 1):
         cells = [_blank_to_none(c) for c in record]
         if not any(c is not None for c in cells):
             blank_rows.append(number)
@@ -488,6 +500,7 @@ def _build_table(
         encoding=encoding,
         delimiter=delimiter,
         sheet=sheet,
+        title_rows=title_rows,
         blank_rows=blank_rows,
         malformed_rows=malformed,
     )

@@ -342,6 +342,32 @@ def test_xlsx_sheet_selection_and_row_numbers(tmp_path):
     assert sha256(path) == before
 
 
+def test_title_rows_above_the_header_keep_the_row_numbers(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Acme - employee survey 2026"])
+    sheet.append([])
+    sheet.append(["role", "q1", "q2", "q3"])
+    sheet.append(["staff", 1, 2, 3])
+    sheet.append(["management", 4, 8, 4])
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    table = read_table(path)
+    assert (table.title_rows, table.first_data_row) == (2, 4)
+    assert "2 row(s) above the header skipped" in table.describe()
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.responses.index.tolist() == [4, 5]
+    assert survey.quality.set_missing[0].row == 5
+
+
+def test_unnamed_trailing_columns_do_not_exclude_every_row(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("role,q1,q2,q3\nstaff,1,2,3,x\nstaff,2,2,2,y\n", encoding="utf-8")
+    table = read_table(path)
+    assert [c.name for c in table.columns] == ["role", "q1", "q2", "q3", "column E"]
+    assert load(path, write_instrument(tmp_path), min_group_size=1).n == 2
+
+
 def test_recommend_item_read_on_its_0_to_10_scale(tmp_path):
     feedback = load_instrument("customer-feedback")
     header = ["segment", "How likely are you to recommend us to a friend or colleague?",
