@@ -318,3 +318,69 @@ def test_cli_exit_code_is_1_when_a_client_fails(batch, capsys):
     assert code == 1
     assert "FAILED   delta: params:" in out
     assert out.rstrip().endswith(str(reports / "cli" / "index.html"))
+
+
+# --- end to end: the real report notebook on the demo clients --------------------------------
+
+DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """Kestrel Mobile (feedback and a previous wave) and Brightmart (4 managers: too few)."""
+    reports = tmp_path_factory.mktemp("demo") / "reports"
+    result = render.render_batch(
+        [DEMO_PARAMS / "kestrel-mobile.yaml", DEMO_PARAMS / "brightmart.yaml"],
+        reports_dir=reports, jobs=2, progress=False,
+    )
+    pages = {
+        c.client: (reports / c.client / "report.html").read_text(encoding="utf-8")
+        for c in result.clients if c.ok
+    }
+    return result, reports, pages
+
+
+def demo_client(slug: str):
+    from cemlab.params import load_client
+
+    return load_client(DEMO_PARAMS / f"{slug}.yaml")
+
+
+def test_demo_clients_render(demo):
+    result, reports, pages = demo
+    assert result.ok, result.summary()
+    assert set(pages) == {"kestrel-mobile", "brightmart"}
+    for page in pages.values():
+        assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
+        assert not re.search(r"<link[^>]*href=[\"']?(https?:)?//", page, re.I)
+
+
+def test_cover_gives_respondents_per_group(demo):
+    _, _, pages = demo
+    kestrel = demo_client("kestrel-mobile").survey
+    sizes = kestrel.group_sizes()
+    page = pages["kestrel-mobile"]
+    assert f"<dd>{kestrel.n}</dd>" in page
+    for level, n in sizes.items():
+        assert f"<dt>– {level}</dt><dd>{n}</dd>" in page
+    assert "<dt>Wave</dt><dd>2026</dd>" in page
+
+
+def test_a_group_below_the_minimum_shows_no_size(demo):
+    _, reports, pages = demo
+    brightmart = demo_client("brightmart").survey
+    assert brightmart.group_sizes()["management"] < 5  # the premise of this demo client
+    page = pages["brightmart"]
+    assert "<dt>– management</dt><dd>fewer than 5</dd>" in page
+    assert f"<dd>{brightmart.group_sizes()['management']}</dd>" not in page
+
+
+def test_tables_are_written_as_csv_and_one_workbook(demo):
+    _, reports, _ = demo
+    from openpyxl import load_workbook
+
+    for slug in ("kestrel-mobile", "brightmart"):
+        tables = reports / slug / "tables"
+        csvs = {p.stem for p in tables.glob("*.csv")}
+        assert {"key_figures", "data_quality"} <= csvs
+        assert set(load_workbook(tables / "tables.xlsx", read_only=True).sheetnames) == csvs
