@@ -142,7 +142,7 @@ class ValidationReport:
             if check.survey is not None:
                 lines.extend(f"  {line}" for line in quality_summary(check.survey).splitlines())
             else:
-                lines.append(f"  cannot be read: {check.error}")
+                lines.append("  cannot be read (the reason is below)")
         lines.append("")
         if self.ok:
             lines.append("Result: the data can be analysed.")

@@ -92,8 +92,11 @@ def test_a_data_error_makes_the_report_not_ok_with_its_message(tmp_path):
                                                                             3]])
     report = validate_params_file(path)
     assert not report.ok
-    assert "cannot be read: " in report.summary()
-    assert "closest columns: 'q_2x'" in report.summary()
+    summary = report.summary()
+    assert "  cannot be read (the reason is below)" in summary
+    assert f"Result: NOT analysable:\n  survey data: {tmp_path / 'survey.csv'}: 1 question(s) " \
+        "of instrument 'mini' not found: q2" in summary
+    assert "closest columns: 'q_2x'" in summary
 
 
 def test_a_params_error_makes_the_report_not_ok_with_its_message(tmp_path):
