@@ -239,6 +239,35 @@ def test_skip_unchanged_keeps_reports_whose_inputs_did_not_change(batch):
     assert "unchanged" in again.index.read_text(encoding="utf-8")
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_no_kernel_outlives_the_batch(batch):
+    """Forked kernels are killed at the end of their client; the factory stops with the batch."""
+    left = [
+        proc.name for proc in Path("/proc").iterdir()
+        if proc.name.isdigit() and b"_serve_kernels" in _cmdline(proc)
+    ]
+    assert left == []
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
+
+
+def test_render_client_renders_one_client_with_an_ordinary_kernel(tmp_path):
+    params = write_client(tmp_path, "solo", managers=3, staff=8)
+    result = render.render_client(
+        params, tmp_path / "reports", notebook=mini_notebook(tmp_path / "n.ipynb")
+    )
+    assert result.status == "ok", result.reason
+    page = result.report.read_text(encoding="utf-8")
+    assert "<dt>– management</dt><dd>fewer than 5</dd>" in page
+    assert "<dt>– staff</dt><dd>8</dd>" in page
+    assert not (tmp_path / "reports" / "index.html").exists()  # one client: no index
+
+
 def test_inputs_hash_follows_params_data_and_notebook(tmp_path):
     path = write_client(tmp_path, "acme")
     from cemlab.params import load_params
