@@ -886,6 +886,7 @@ def _group_lookup(
 
 
 def _group_of(cell: object, col: RawColumn, lookup: Mapping[str, str]) -> str | None:
+    """The level of one group cell: by its SPSS value label first, then by the cell itself."""
     label = col.value_labels.get(cell)
     for candidate in (label, cell):
         if candidate is None:
@@ -961,10 +962,12 @@ def _read_groups(
     col = table.column(column)
     levels = ", ".join(instrument.groups.levels)
     groups: dict[int, str] = {}
-    for row, cell in table.values(column):
+    cells = table.values(column)
+    level_of = {cell: _group_of(cell, col, lookup) for cell in dict.fromkeys(c for _, c in cells)}
+    for row, cell in cells:
         if row in excluded:
             continue
-        level = _group_of(cell, col, lookup)
+        level = level_of[cell]
         if level is not None:
             groups[row] = level
         elif cell is None or normalize_text(cell) in MISSING_ANSWERS or col.is_user_missing(cell):
