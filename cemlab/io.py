@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zipfile import BadZipFile
 
+import openpyxl
 import pandas as pd
+import pyreadstat
 from openpyxl.utils.exceptions import InvalidFileException
 
 from cemlab.exceptions import DataError, located
@@ -369,8 +371,6 @@ def _read_csv(path: Path) -> RawTable:
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
-    import openpyxl  # imported here: most clients send CSV, and openpyxl is slow to import
-
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
@@ -555,8 +555,6 @@ def _columns_from_headers(layout: str, headers: list[list[str]]) -> list[RawColu
 
 
 def _read_sav(path: Path) -> RawTable:
-    import pyreadstat
-
     try:
         # user_missing=True keeps declared missing codes (e.g. 99 "no answer") as values so that
         # they can be counted; they are turned into missing answers in `load`.
