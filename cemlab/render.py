@@ -755,29 +755,6 @@ def render_batch(
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
     params_paths = collect_params_paths(paths)
-    # Started first, so that its imports overlap with validating the params.
-    kernels = KernelFactory() if KernelFactory.available() else None
-    try:
-        return _render_prepared(
-            params_paths, reports_dir, notebook, timeout, jobs, skip_unchanged, progress,
-            kernels, started,
-        )
-    finally:
-        if kernels is not None:
-            kernels.close()
-
-
-def _render_prepared(
-    params_paths: list[Path],
-    reports_dir: Path,
-    notebook: Path,
-    timeout: int,
-    jobs: int | None,
-    skip_unchanged: bool,
-    progress: bool,
-    kernels: KernelFactory | None,
-    started: float,
-) -> BatchResult:
     prepared = _prepare(params_paths, reports_dir, notebook, timeout)
     results: list[ClientResult | None] = [
         p if isinstance(p, ClientResult) else None for p in prepared
@@ -790,6 +767,7 @@ def _render_prepared(
                 results[i] = kept
                 todo.remove((i, job))
     workers = min(jobs or default_jobs(), max(1, len(todo)))
+    kernels = KernelFactory() if todo and KernelFactory.available() else None
     bar = _progress_bar(total=len(prepared), enabled=progress)
     bar.update(len(prepared) - len(todo))
     try:
@@ -800,6 +778,8 @@ def _render_prepared(
             bar.update()
     finally:
         bar.close()
+        if kernels is not None:
+            kernels.close()
     done = [r for r in results if r is not None]
     index = write_index(done, reports_dir)
     return BatchResult(clients=done, index=index, seconds=time.perf_counter() - started)
