@@ -88,7 +88,7 @@ class BatchResult:
     """Every client of one run, in the order given, and the index page that lists them."""
 
     clients: list[ClientResult]
-    index: Path | None
+    index: Path
     seconds: float = 0.0
 
     @property
@@ -107,14 +107,13 @@ class BatchResult:
             f"{counts['ok']} rendered, {counts['skipped']} skipped, {counts['failed']} failed "
             f"in {self.seconds:.1f} s"
         )
-        if self.index is not None:
-            lines.append(f"index: {self.index}")
+        lines.append(f"index: {self.index}")
         return "\n".join(lines)
 
 
 @dataclass
 class _Job:
-    """Everything a worker process needs to render one client (picklable, already validated)."""
+    """Everything a render thread needs for one client, its params already validated."""
 
     client: str
     title: str
@@ -151,13 +150,6 @@ def collect_params_paths(paths: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
-def _load_params(path: Path) -> Any:
-    """Load and validate one params file (the foundation's `cemlab.params.load_params`)."""
-    from cemlab.params import load_params
-
-    return load_params(path)
-
-
 def _prepare(
     paths: Sequence[Path], reports_dir: Path, notebook: Path, timeout: int
 ) -> list[_Job | ClientResult]:
@@ -166,14 +158,14 @@ def _prepare(
     Returns one entry per path, in order: a `_Job` to render, or a failed `ClientResult`
     carrying the params error in one line.
     """
+    from cemlab.params import load_params
+
     prepared: list[_Job | ClientResult] = []
     seen: dict[str, Path] = {}
     notebook_bytes = notebook.read_bytes()
     for path in paths:
         try:
-            if not path.is_file():
-                raise RenderError(f"{path}: no such params file")
-            params = _load_params(path)
+            params = load_params(path)
             if params.client in seen:
                 raise RenderError(
                     f"{path}: client {params.client!r} is also rendered from {seen[params.client]}."
@@ -196,7 +188,7 @@ def _prepare(
         prepared.append(
             _Job(
                 client=params.client,
-                title=params.title or params.client,
+                title=params.title,
                 params_path=path,
                 parameters=parameters,
                 inputs_hash=inputs_hash(path, parameters, notebook_bytes),
@@ -227,13 +219,25 @@ def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: b
         if name == "tables_dir":
             continue
         add(f"parameter:{name}", repr(value).encode())
-        for candidate in value if isinstance(value, list) else [value]:
-            if isinstance(candidate, str) and candidate and Path(candidate).is_file():
-                add(f"file:{name}", Path(candidate).read_bytes())
+        for text in _strings_in(value):
+            if text and Path(text).is_file():
+                add(f"file:{name}", Path(text).read_bytes())
     for source in sorted(PACKAGE_DIR.rglob("*")):
         if source.is_file() and source.suffix in {".py", ".yaml", ".j2", ".css", ".csv"}:
             add(f"package:{source.relative_to(PACKAGE_DIR)}", source.read_bytes())
     return digest.hexdigest()
+
+
+def _strings_in(value: Any) -> Iterable[str]:
+    """Every string inside a parameter value (``feedback: {data: ...}`` holds a path too)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings_in(item)
 
 
 # --- one client -----------------------------------------------------------------------------

@@ -269,16 +269,19 @@ def test_render_client_renders_one_client_with_an_ordinary_kernel(tmp_path):
 
 
 def test_inputs_hash_follows_params_data_and_notebook(tmp_path):
-    path = write_client(tmp_path, "acme")
     from cemlab.params import load_params
 
+    write_client(tmp_path, "last-year")
+    path = write_client(tmp_path, "acme", extra={"previous": {"data": "last-year.csv"}})
     parameters = load_params(path).notebook_parameters()
     first = render.inputs_hash(path, parameters, b"notebook")
     assert render.inputs_hash(path, parameters, b"notebook") == first
     assert render.inputs_hash(path, parameters, b"notebook v2") != first
-    data = tmp_path / "acme.csv"
-    data.write_text(data.read_text().replace("\n1,management,", "\n1,management,1", 1))
-    assert render.inputs_hash(path, parameters, b"notebook") != first
+    hashes = {first}
+    for data in (tmp_path / "acme.csv", tmp_path / "last-year.csv"):
+        data.write_text(data.read_text().replace("\n1,management,", "\n1,management,1", 1))
+        hashes.add(render.inputs_hash(path, parameters, b"notebook"))
+    assert len(hashes) == 3  # each data file, the previous wave's too, changes the hash
 
 
 def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
