@@ -124,6 +124,22 @@ def show(table: pd.DataFrame | None, empty: str) -> HTML:
     return HTML(table_html(table))
 
 
+def chart(draw: Callable[..., Any], table: pd.DataFrame | None, **options: Any) -> None:
+    """Draw ``table`` with a `cemlab.plots` function and show it; nothing when there is no data.
+
+    A table whose every row is suppressed draws nothing either: a chart of grey "suppressed"
+    labels says no more than the table above it.
+    """
+    if table is None or len(table) == 0:
+        return
+    if "suppressed" in table.columns and table["suppressed"].fillna(False).astype(bool).all():
+        return
+    import matplotlib.pyplot as plt
+
+    draw(table, **options)
+    plt.show()
+
+
 def attempt(analysis: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, str]:
     """Run an analysis for a section: ``(result, "")``, or ``(None, why)`` when data is lacking.
 

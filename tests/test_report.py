@@ -69,6 +69,19 @@ def test_show_gives_a_one_line_note_when_there_is_nothing_to_show():
     assert "<table" in report.show(pd.DataFrame({"x": [1]}), "unused").data
 
 
+def test_chart_draws_only_a_table_with_something_to_show():
+    drawn = []
+
+    def draw(table, **options):
+        drawn.append((len(table), options))
+
+    report.chart(draw, None)
+    report.chart(draw, pd.DataFrame({"mean": []}))
+    report.chart(draw, pd.DataFrame({"mean": [float("nan")], "suppressed": [True]}))
+    report.chart(draw, pd.DataFrame({"mean": [6.5, None], "suppressed": [False, True]}), wrap=30)
+    assert drawn == [(2, {"wrap": 30})]
+
+
 def test_attempt_turns_lack_of_data_into_a_note_and_lets_bugs_through():
     assert report.attempt(lambda x: x * 2, 21) == (42, "")
 
