@@ -1,0 +1,411 @@
+"""Internal consistency of a questionnaire's dimensions: Cronbach's alpha and its item analysis.
+
+Everything is computed from one item covariance matrix per scale, so a million respondents cost
+a few matrix products, and the numbers match R's ``psych::alpha`` / ``psych::scoreItems``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cemlab._inputs import as_survey, group_size_threshold
+from cemlab.exceptions import AnalysisError
+from cemlab.instrument import Instrument, Scale
+from cemlab.results import ResultTable, result_table, suppress
+from cemlab.survey import Survey
+
+Missing = Literal["pairwise", "listwise", "median"]
+_MISSING = ("pairwise", "listwise", "median")
+#: Rows per block when accumulating cross-products (bounds the temporary memory).
+_BLOCK_ROWS = 1 << 16
+ONE_ITEM_NOTE = "one item: alpha needs at least two"
+
+
+# -- the covariance matrix and the statistics read from it ------------------------------------
+
+
+def _keyed(values: np.ndarray, reverse: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+    """Reverse-key the flagged columns in place: ``min + max - x``."""
+    if reverse.any():
+        values[:, reverse] = (low + high)[reverse] - values[:, reverse]
+
+
+def _pairwise_covariance(values: np.ndarray) -> np.ndarray:
+    """Covariances over the respondents who answered both items of each pair (ddof 1).
+
+    Cross-products are accumulated block by block, after shifting each column by a provisional
+    mean so the sums stay small (no cancellation on long data).
+    """
+    k = values.shape[1]
+    with np.errstate(invalid="ignore"):
+        shift = np.nan_to_num(np.nanmean(values[:_BLOCK_ROWS], axis=0))
+    count = np.zeros((k, k))
+    sums = np.zeros((k, k))  # sums[i, j]: sum of item i over rows where j is answered
+    cross = np.zeros((k, k))
+    for start in range(0, values.shape[0], _BLOCK_ROWS):
+        block = values[start : start + _BLOCK_ROWS] - shift
+        answered = ~np.isnan(block)
+        block[~answered] = 0.0
+        mask = answered.astype(float)
+        count += mask.T @ mask
+        sums += block.T @ mask
+        cross += block.T @ block
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (cross - sums * sums.T / count) / (count - 1)
+
+
+def _prepared(values: np.ndarray, missing: Missing) -> tuple[np.ndarray, int]:
+    """The rows that enter the scale and their covariance basis, after the missing rule."""
+    answered_any = ~np.isnan(values).all(axis=1)
+    values = values[answered_any]
+    if missing == "listwise":
+        values = values[~np.isnan(values).any(axis=1)]
+    elif missing == "median":
+        medians = np.nanmedian(values, axis=0)
+        holes = np.isnan(values)
+        values = np.where(holes, medians, values)
+    return values, values.shape[0]
+
+
+def _alpha(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    total = cov.sum()
+    if k < 2 or not total > 0:
+        return np.nan
+    return k / (k - 1) * (1.0 - np.trace(cov) / total)
+
+
+def _average_r(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    return (corr.sum() - np.trace(corr)) / (k * (k - 1)) if k > 1 else np.nan
+
+
+def _if_deleted(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Alpha without each item, and each item's correlation with the sum of the others."""
+    k = cov.shape[0]
+    variances = np.diag(cov)
+    row_sums = cov.sum(axis=1)
+    rest_variance = cov.sum() - 2 * row_sums + variances
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest_r = (row_sums - variances) / np.sqrt(variances * rest_variance)
+        if k < 3:
+            return np.full(k, np.nan), rest_r
+        alpha_without = (k - 1) / (k - 2) * (1 - (np.trace(cov) - variances) / rest_variance)
+    return alpha_without, rest_r
+
+
+def feldt_interval(alpha: float, n: int, n_items: int, ci: float = 0.95) -> tuple[float, float]:
+    """Feldt's (1965) confidence interval for Cronbach's alpha.
+
+    ``1 - (1 - alpha) * F`` at the upper and lower ``(1 - ci) / 2`` quantiles of
+    F(n - 1, (n - 1)(k - 1)), as ``psych::alpha.ci`` computes it.
+    """
+    if not np.isfinite(alpha) or n < 2 or n_items < 2:
+        return np.nan, np.nan
+    df1, df2 = n - 1, (n - 1) * (n_items - 1)
+    tail = (1 - ci) / 2
+    low = 1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)
+    high = 1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)
+    return float(low), float(high)
+
+
+def _covariance(values: np.ndarray, missing: Missing) -> tuple[np.ndarray, int]:
+    rows, n = _prepared(values, missing)
+    return _pairwise_covariance(rows), n
+
+
+def _check_missing(missing: str) -> None:
+    if missing not in _MISSING:
+        raise ValueError(f"missing must be one of {', '.join(_MISSING)}; got {missing!r}")
+
+
+# -- public API --------------------------------------------------------------------------------
+
+
+def cronbach_alpha(
+    frame: pd.DataFrame,
+    *,
+    reverse: Iterable[str] | None = None,
+    scale: Scale | tuple[float, float] | None = None,
+    missing: Missing = "pairwise",
+    ci: float = 0.95,
+) -> ResultTable:
+    """Cronbach's alpha of one scale, with Feldt's confidence interval.
+
+    Parameters
+    ----------
+    frame
+        Respondents x items, numeric; NaN is a missing answer.
+    reverse
+        Columns to reverse-key (``min + max - x``) before scoring.
+    scale
+        The answer scale (``Scale`` or ``(min, max)``) used to reverse-key. Default: the lowest
+        and highest answer over all items of ``frame``, as ``psych::alpha`` does.
+    missing
+        ``"pairwise"`` (default): each covariance from the respondents who answered both items.
+        ``"listwise"``: only respondents who answered every item. ``"median"``: a missing answer
+        is replaced by the item's median (over all respondents), as ``psych::scoreItems`` does
+        by default. Under every rule a respondent who answered none of the items is left out.
+    ci
+        Confidence level of the interval.
+
+    Returns
+    -------
+    ResultTable
+        One row: ``alpha`` (raw, from covariances), ``ci_low``, ``ci_high`` (Feldt), ``n``
+        (respondents in the scale), ``n_items``, ``average_r`` (mean inter-item correlation).
+
+    Notes
+    -----
+    With item covariance matrix :math:`C` of :math:`k` items,
+
+    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\operatorname{tr} C}{\\mathbf{1}^\\top C
+              \\mathbf{1}}\\right)
+
+    Feldt's interval: :math:`1 - (1-\\alpha) F_{1-a/2}` to :math:`1 - (1-\\alpha) F_{a/2}`,
+    :math:`F` with :math:`n-1` and :math:`(n-1)(k-1)` degrees of freedom, :math:`a = 1 - ci`.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16, 297-334.
+    Feldt, L. S. (1965). The approximate sampling distribution of Kuder-Richardson reliability
+    coefficient twenty. Psychometrika, 30, 357-370.
+    Revelle, W. psych: ``alpha``, ``alpha.ci``, ``scoreItems`` (R package).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from cemlab.reliability import cronbach_alpha
+    >>> frame = pd.DataFrame({"q1": [1, 2, 3, 4, 5], "q2": [2, 2, 3, 5, 5], "q3": [1, 3, 3, 4, 4]})
+    >>> round(float(cronbach_alpha(frame)["alpha"].iloc[0]), 3)
+    0.954
+    """
+    _check_missing(missing)
+    if frame.shape[1] < 2:
+        raise AnalysisError(
+            f"Cronbach's alpha needs at least two items; got {frame.shape[1]} "
+            f"({', '.join(map(str, frame.columns)) or 'none'})"
+        )
+    values = frame.to_numpy(dtype=float, copy=True)
+    reverse = list(reverse or [])
+    unknown = [c for c in reverse if c not in frame.columns]
+    if unknown:
+        raise ValueError(f"reverse names columns not in the data: {', '.join(map(str, unknown))}")
+    if isinstance(scale, Scale):
+        low, high = scale.min, scale.max
+    elif scale is not None:
+        low, high = scale
+    else:
+        low, high = np.nanmin(values), np.nanmax(values)
+    flags = np.asarray(frame.columns.isin(reverse))
+    k = values.shape[1]
+    _keyed(values, flags, np.full(k, float(low)), np.full(k, float(high)))
+    cov, n = _covariance(values, missing)
+    alpha = _alpha(cov)
+    ci_low, ci_high = feldt_interval(alpha, n, k, ci)
+    return result_table(
+        pd.DataFrame([{
+            "alpha": alpha, "ci_low": ci_low, "ci_high": ci_high, "n": n, "n_items": k,
+            "average_r": _average_r(cov),
+        }]),
+        title="Cronbach's alpha",
+        notes=f"Missing answers: {missing}. Interval: Feldt {ci:.0%}.",
+    )
+
+
+def _dimension_values(survey: Survey, item_ids: list[str]) -> np.ndarray:
+    """The dimension's answers, reverse-keyed items turned round on their own scale."""
+    instrument: Instrument = survey.instrument
+    values = survey.responses[item_ids].to_numpy(dtype=float, copy=True)
+    scales = [instrument.scale_of(i) for i in item_ids]
+    flags = np.array([instrument.item(i).reverse for i in item_ids])
+    _keyed(values, flags, np.array([s.min for s in scales], float),
+           np.array([s.max for s in scales], float))
+    return values
+
+
+def _dimensions(survey: Survey, dimension: str | None) -> list:
+    dims = survey.instrument.dimensions
+    if dimension is None:
+        return dims
+    chosen = [d for d in dims if d.id == dimension]
+    if not chosen:
+        raise ValueError(
+            f"instrument {survey.instrument.name!r} has no dimension {dimension!r}; "
+            f"its dimensions are {', '.join(d.id for d in dims)}"
+        )
+    return chosen
+
+
+def reliability(
+    survey: Survey | pd.DataFrame,
+    *,
+    instrument: Instrument | str | None = None,
+    missing: Missing = "pairwise",
+    ci: float = 0.95,
+    min_group_size: int | None = None,
+) -> ResultTable:
+    """Cronbach's alpha of every dimension of the instrument, with Feldt's interval.
+
+    Parameters
+    ----------
+    survey
+        A `Survey`, or a DataFrame of responses together with ``instrument``.
+    instrument
+        The instrument, when ``survey`` is a DataFrame.
+    missing
+        How missing answers are handled: ``"pairwise"`` (default), ``"listwise"`` or
+        ``"median"`` (psych's ``scoreItems`` default); see `cronbach_alpha`.
+    ci
+        Confidence level of the interval.
+    min_group_size
+        Dimensions answered by fewer respondents are suppressed (default: the survey's).
+
+    Returns
+    -------
+    ResultTable
+        One row per dimension: ``dimension``, ``title``, ``n_items``, ``n``, ``alpha``,
+        ``alpha_ci_low``, ``alpha_ci_high``, ``average_r``, ``note`` (why alpha is missing for a
+        one-item dimension), ``suppressed``, ``suppressed_reason``.
+
+    Notes
+    -----
+    Reverse-keyed items (``reverse: true`` in the instrument) are scored ``min + max - x`` on
+    their own scale first. Alpha and the interval as in `cronbach_alpha`; items absent from the
+    data are left out of their dimension.
+
+    References
+    ----------
+    Cronbach (1951); Feldt (1965); Revelle, psych ``scoreItems``.
+
+    Example
+    -------
+    >>> import cemlab
+    >>> client = cemlab.load_client("params/kestrel-mobile.yaml")  # doctest: +SKIP
+    >>> cemlab.reliability(client.survey)  # doctest: +SKIP
+    """
+    _check_missing(missing)
+    survey = as_survey(survey, instrument)
+    threshold = group_size_threshold(survey, min_group_size)
+    present = set(survey.item_ids)
+    rows = []
+    for dim in survey.instrument.dimensions:
+        item_ids = [item.id for item in dim.items if item.id in present]
+        row = {"dimension": dim.id, "title": dim.title, "n_items": len(item_ids), "n": 0,
+               "alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan,
+               "average_r": np.nan, "note": ""}
+        if len(item_ids) < 2:
+            row["note"] = ONE_ITEM_NOTE if item_ids else "no items in the data"
+            row["n"] = int(survey.responses[item_ids].notna().any(axis=1).sum())
+            rows.append(row)
+            continue
+        cov, n = _covariance(_dimension_values(survey, item_ids), missing)
+        alpha = _alpha(cov)
+        low, high = feldt_interval(alpha, n, len(item_ids), ci)
+        row.update(n=n, alpha=alpha, alpha_ci_low=low, alpha_ci_high=high,
+                   average_r=_average_r(cov))
+        if not np.isfinite(alpha):
+            row["note"] = "no variance in the scale score"
+        rows.append(row)
+    table = suppress(pd.DataFrame(rows), min_group_size=threshold,
+                     value_columns=["alpha", "alpha_ci_low", "alpha_ci_high", "average_r"])
+    return result_table(
+        table, title="Reliability (Cronbach's alpha) by dimension", min_group_size=threshold,
+        notes=f"Missing answers: {missing}. Interval: Feldt {ci:.0%}. Reverse-keyed items "
+              "scored min + max - x.",
+    )
+
+
+def item_reliability(
+    survey: Survey | pd.DataFrame,
+    dimension: str | None = None,
+    *,
+    instrument: Instrument | str | None = None,
+    missing: Missing = "pairwise",
+    min_group_size: int | None = None,
+) -> ResultTable:
+    """Item analysis: alpha if each item were deleted and its correlation with the rest.
+
+    Parameters
+    ----------
+    survey
+        A `Survey`, or a DataFrame of responses together with ``instrument``.
+    dimension
+        One dimension id; default every dimension.
+    instrument
+        The instrument, when ``survey`` is a DataFrame.
+    missing
+        ``"pairwise"`` (default), ``"listwise"`` or ``"median"``; see `cronbach_alpha`.
+    min_group_size
+        Items of a dimension answered by fewer respondents are suppressed.
+
+    Returns
+    -------
+    ResultTable
+        One row per item: ``dimension``, ``item``, ``statement``, ``reverse``,
+        ``alpha_if_deleted``, ``item_rest_r``, ``mean``, ``sd``, ``n``, ``suppressed``,
+        ``suppressed_reason``. ``mean``, ``sd`` and ``n`` describe the answers as given (not
+        reverse-keyed, no imputation); the other two are computed on the keyed scale.
+
+    Notes
+    -----
+    From the keyed covariance matrix :math:`C` with row sums :math:`r_i`: the rest score of
+    item :math:`i` has variance :math:`v_i = \\mathbf{1}^\\top C \\mathbf{1} - 2 r_i + C_{ii}`;
+    alpha if deleted is :math:`\\frac{k-1}{k-2}(1 - (\\operatorname{tr} C - C_{ii}) / v_i)`;
+    the item-rest correlation (psych's ``r.drop``) is :math:`(r_i - C_{ii}) /
+    \\sqrt{C_{ii} v_i}`. Both are NaN in a two-item dimension (one item is left).
+
+    References
+    ----------
+    Revelle, W. psych ``alpha``: ``alpha.drop`` and ``item.stats$r.drop``.
+
+    Example
+    -------
+    >>> cemlab.item_reliability(client.survey, "leadership")  # doctest: +SKIP
+    """
+    _check_missing(missing)
+    survey = as_survey(survey, instrument)
+    threshold = group_size_threshold(survey, min_group_size)
+    present = set(survey.item_ids)
+    frames = []
+    for dim in _dimensions(survey, dimension):
+        item_ids = [item.id for item in dim.items if item.id in present]
+        if not item_ids:
+            continue
+        answers = survey.responses[item_ids]
+        if len(item_ids) >= 2:
+            cov, n = _covariance(_dimension_values(survey, item_ids), missing)
+            alpha_without, rest_r = _if_deleted(cov)
+        else:
+            n = int(answers.notna().any(axis=1).sum())
+            alpha_without = rest_r = np.full(len(item_ids), np.nan)
+        frames.append(pd.DataFrame({
+            "dimension": dim.id,
+            "item": item_ids,
+            "statement": [survey.instrument.text_of(i) for i in item_ids],
+            "reverse": [survey.instrument.item(i).reverse for i in item_ids],
+            "alpha_if_deleted": alpha_without,
+            "item_rest_r": rest_r,
+            "mean": answers.mean().to_numpy(),
+            "sd": answers.std().to_numpy(),
+            "n": answers.count().to_numpy(),
+            "n_dimension": n,
+        }))
+    table = pd.concat(frames, ignore_index=True)
+    table = suppress(table, n_column=["n", "n_dimension"], min_group_size=threshold,
+                     value_columns=["alpha_if_deleted", "item_rest_r", "mean", "sd"])
+    return result_table(
+        table.drop(columns="n_dimension"), title="Item analysis (alpha if item deleted)",
+        min_group_size=threshold,
+        notes=f"Missing answers: {missing}. Item-rest r: correlation of the item with the sum of "
+              "the other items of its dimension (reverse-keyed items turned round).",
+    )
