@@ -46,6 +46,8 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 DEFAULT_NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "client_report.ipynb"
 #: A notebook cell tagged ``section:<name>`` belongs to that report section (params ``sections``).
 SECTION_TAG = "section:"
+#: A cell tagged so is for whoever opens the notebook (what it is, how to run it), not a client.
+NOTEBOOK_ONLY_TAG = "notebook-only"
 #: Seconds one notebook cell may run before the client fails (a hung cell must not hang a batch).
 CELL_TIMEOUT = 600
 _REASON_MAX = 300
@@ -637,12 +639,14 @@ def _export_html(executed: Path, target: Path, title: str) -> None:
 
     The template (`templates/report.html.j2`) extends JupyterLab's and drops the blocks that
     load require.js, MathJax, mermaid and widget scripts from CDNs; images are inlined as
-    data URIs. Warnings a library printed to stderr stay in ``report.ipynb`` for audit only.
+    data URIs. Warnings a library printed to stderr, and cells tagged ``notebook-only``, stay
+    in ``report.ipynb`` for audit only.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
+    nb.cells = [c for c in nb.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [

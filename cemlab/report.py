@@ -87,20 +87,36 @@ def table_html(table: pd.DataFrame) -> str:
     """A result table as escaped HTML: labels and text cells from client files cannot inject.
 
     `ResultTable` keeps its rounding and its marking of suppressed cells; its notes follow.
+    Bookkeeping columns a reader does not need are hidden (the CSV keeps them): the
+    ``suppressed`` flag (suppressed cells say so themselves) and text columns with nothing in
+    them (a ``suppressed_reason`` or ``note`` when no row has one).
     """
     frame = pd.DataFrame(table).copy()
     for column in frame.columns:
-        if frame[column].dtype == object or isinstance(frame[column].dtype, pd.StringDtype):
+        if _is_text(frame[column].dtype):
             frame[column] = frame[column].map(lambda v: v if _is_missing(v) else escape(v))
+    hidden = [
+        column for column in frame.columns
+        if column == "suppressed"
+        or (_is_text(frame[column].dtype) and frame[column].fillna("").eq("").all())
+    ]
     frame.columns = _escaped_index(frame.columns)
     frame.index = _escaped_index(frame.index)
+    hidden = [escape(column) for column in hidden]
     if isinstance(table, ResultTable):
         escaped = ResultTable(
             frame, title=table.title, notes=table.notes, min_group_size=table.min_group_size
         )
-        return escaped._repr_html_()
+        body = escaped.style_table().hide(hidden, axis="columns").to_html()
+        if table.notes:
+            body += f'<p class="cemlab-note">{escape(table.notes)}</p>'
+        return body
     default_index = isinstance(frame.index, pd.RangeIndex)
-    return frame.to_html(escape=False, na_rep="–", index=not default_index)
+    return frame.drop(columns=hidden).to_html(escape=False, na_rep="–", index=not default_index)
+
+
+def _is_text(dtype: object) -> bool:
+    return dtype == object or isinstance(dtype, pd.StringDtype)
 
 
 def _escaped_index(index: pd.Index) -> pd.Index:
@@ -108,7 +124,7 @@ def _escaped_index(index: pd.Index) -> pd.Index:
         return pd.MultiIndex.from_tuples(
             [tuple(escape(v) for v in values) for values in index], names=index.names
         )
-    if index.dtype == object or isinstance(index.dtype, pd.StringDtype):
+    if _is_text(index.dtype):
         return pd.Index([escape(v) for v in index], name=index.name)
     return index
 

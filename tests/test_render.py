@@ -360,9 +360,12 @@ DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """Kestrel Mobile (feedback and a previous wave) and Brightmart (4 managers: too few)."""
-    reports = tmp_path_factory.mktemp("demo") / "reports"
+    folder = tmp_path_factory.mktemp("demo")
+    reports = folder / "reports"
+    broken = write_client(folder, "broken", bad_value=True)
+    short = write_client(folder, "short", extra={"sections": ["cover", "quality"]})
     result = render.render_batch(
-        [DEMO_PARAMS / "kestrel-mobile.yaml", DEMO_PARAMS / "brightmart.yaml"],
+        [DEMO_PARAMS / "kestrel-mobile.yaml", DEMO_PARAMS / "brightmart.yaml", broken, short],
         reports_dir=reports, jobs=2, progress=False,
     )
     pages = {
@@ -380,8 +383,7 @@ def demo_client(slug: str):
 
 def test_demo_clients_render(demo):
     result, reports, pages = demo
-    assert result.ok, result.summary()
-    assert set(pages) == {"kestrel-mobile", "brightmart"}
+    assert set(pages) == {"kestrel-mobile", "brightmart", "short"}, result.summary()
     for page in pages.values():
         assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
         assert not re.search(r"<link[^>]*href=[\"']?(https?:)?//", page, re.I)
@@ -416,3 +418,20 @@ def test_tables_are_written_as_csv_and_one_workbook(demo):
         csvs = {p.stem for p in tables.glob("*.csv")}
         assert {"key_figures", "data_quality"} <= csvs
         assert set(load_workbook(tables / "tables.xlsx", read_only=True).sheetnames) == csvs
+
+
+def test_a_data_error_names_the_loading_section(demo):
+    result, reports, _ = demo
+    broken = by_client(result)["broken"]
+    assert broken.status == "failed"
+    assert broken.reason.startswith("section 'Loading the client's data': DataError: ")
+    assert "row 2" in broken.reason and ITEMS[0] in broken.reason
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "section &#39;Loading the client&#39;s data&#39;: DataError: " in index
+
+
+def test_sections_leave_out_what_the_params_do_not_ask_for(demo):
+    _, _, pages = demo
+    assert "Reliability per dimension" not in pages["short"]
+    assert "Reliability per dimension" in pages["brightmart"]
+    assert "Appendix: data quality and methods" in pages["short"]

@@ -163,3 +163,16 @@ def test_methods_states_bands_and_the_suppression_rule():
     assert "1-10 scale" in text
     assert "disagree 1-4, neutral 5-6, agree 7-10" in text
     assert "fewer than 7" in text
+
+
+def test_table_html_hides_bookkeeping_columns_but_keeps_the_marks():
+    frame = pd.DataFrame({"item": ["a", "b"], "n": [9.0, 3.0], "mean": [6.5, 7.25],
+                          "note": [None, None]})
+    table = result_table(suppress(frame, min_group_size=5))
+    html = report.table_html(table)
+    assert "n = 3 &lt; 5" in html  # the reason of the suppressed row, escaped
+    assert ">suppressed<" in html  # the suppressed cell says so
+    assert ">note<" not in html and ">suppressed<" in html
+    assert "True" not in html and "False" not in html  # no flag column
+    clean = result_table(suppress(frame.iloc[:1], min_group_size=5))
+    assert "suppressed_reason" not in report.table_html(clean)
