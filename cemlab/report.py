@@ -161,12 +161,32 @@ def attempt(analysis: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | 
 
     Only the errors that mean "this client's data cannot support this section" (an
     `AnalysisError` or a `DataError`) become a note; anything else is a bug and fails the
-    report, naming the section.
+    report, naming the section. When the data the analysis is about (its first argument) is
+    None, e.g. no ``feedback`` in the params, it is not run and ``(None, "")`` comes back, so
+    the section shows its own note.
     """
+    if args and args[0] is None:
+        return None, ""
     try:
         return analysis(*args, **kwargs), ""
     except (AnalysisError, DataError) as exc:
         return None, str(exc)
+
+
+def value(table: pd.DataFrame | None, column: str, **where: object) -> float | None:
+    """One number of a result table, for a key figure: ``value(nps_table, "nps", segment="all")``.
+
+    None when there is no table, no such row, or the value is suppressed (missing), so a
+    hidden figure can never reach the index page through a key figure.
+    """
+    if table is None or column not in table.columns:
+        return None
+    rows = pd.DataFrame(table)
+    for key, wanted in where.items():
+        rows = rows[rows[key] == wanted]
+    if len(rows) != 1 or pd.isna(rows[column].iloc[0]):
+        return None
+    return float(rows[column].iloc[0])
 
 
 class ReportTables:

@@ -435,3 +435,18 @@ def test_sections_leave_out_what_the_params_do_not_ask_for(demo):
     assert "Reliability per dimension" not in pages["short"]
     assert "Reliability per dimension" in pages["brightmart"]
     assert "Appendix: data quality and methods" in pages["short"]
+
+
+def test_nps_figures_match_cemlab_nps(demo):
+    from cemlab.nps import nps
+
+    result, reports, pages = demo
+    client = demo_client("kestrel-mobile")
+    expected = nps(client.feedback, by="segment", min_group_size=5)
+    page = pages["kestrel-mobile"]
+    for row in expected.itertuples():
+        assert f"<td>{row.segment}</td>" in page or f">{row.segment}<" in page
+        assert f">{row.nps:.2f}<" in page
+    overall = float(expected.loc[expected["segment"] == "all", "nps"].iloc[0])
+    assert by_client(result)["kestrel-mobile"].key_figures["NPS"] == pytest.approx(overall)
+    assert "No customer feedback was given" in pages["brightmart"]

@@ -92,6 +92,20 @@ def test_attempt_turns_lack_of_data_into_a_note_and_lets_bugs_through():
     assert report.attempt(lambda: (_ for _ in ()).throw(DataError("no data")))[1] == "no data"
     with pytest.raises(ZeroDivisionError):
         report.attempt(lambda: 1 / 0)
+    assert report.attempt(lambda data: pytest.fail("not called"), None) == (None, "")
+
+
+def test_value_reads_one_unsuppressed_number():
+    table = result_table(suppress(
+        pd.DataFrame({"segment": ["all", "small"], "n": [40.0, 3.0], "nps": [12.5, 40.0]}),
+        min_group_size=5,
+    ))
+    assert report.value(table, "nps", segment="all") == 12.5
+    assert report.value(table, "nps", segment="small") is None  # suppressed
+    assert report.value(table, "nps", segment="nowhere") is None
+    assert report.value(table, "nps") is None  # two rows: which one?
+    assert report.value(None, "nps") is None
+    assert report.value(table, "missing_column") is None
 
 
 def test_report_tables_write_csv_xlsx_and_key_figures(tmp_path):
