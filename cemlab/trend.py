@@ -1,0 +1,250 @@
+"""Change between two waves of the same survey: mean and % agree per item, and NPS.
+
+Each item is tested twice (Welch's t on the mean, a two-proportion z-test on % agree) and the
+p-values are adjusted across items, so a long questionnaire does not produce chance "changes".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from cemlab._inputs import group_size_threshold
+from cemlab.exceptions import AnalysisError
+from cemlab.nps import nps_difference
+from cemlab.results import ResultTable, result_table, suppress
+from cemlab.survey import Survey
+
+#: Accepted names of the p-value adjustments (statsmodels ``multipletests`` methods).
+ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh", "bonferroni": "bonferroni",
+               "none": None}
+SIGNIFICANCE = 0.05
+
+
+def _agree_share(survey: Survey, item: str) -> tuple[int, int]:
+    """(respondents in the agree band, respondents who answered) for one item."""
+    answers = survey.responses[item].dropna()
+    low, high = survey.instrument.bands_of(item).agree
+    return int(answers.between(low, high).sum()), len(answers)
+
+
+def _two_proportion_p(agree_a: int, n_a: int, agree_b: int, n_b: int) -> float:
+    """Two-sided p of the pooled two-proportion z-test, no continuity correction."""
+    if min(n_a, n_b) == 0:
+        return np.nan
+    pooled = (agree_a + agree_b) / (n_a + n_b)
+    if pooled in (0.0, 1.0):
+        return 1.0  # both waves all-agree (or none): no difference to test
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    z = (agree_a / n_a - agree_b / n_b) / se
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def _adjusted(p_values: pd.Series, method: str | None) -> pd.Series:
+    """P-values adjusted across the items that have one (NaN stays NaN)."""
+    out = pd.Series(np.nan, index=p_values.index)
+    present = p_values.notna()
+    if not present.any():
+        return out
+    if method is None:
+        return p_values.copy()
+    out[present] = multipletests(p_values[present].to_numpy(), method=method)[1]
+    return out
+
+
+def _items(current: Survey, previous: Survey, items: Sequence[str] | None) -> list[str]:
+    if items is None:
+        shared = [i for i in current.item_ids if i in set(previous.item_ids)]
+        if not shared:
+            raise AnalysisError(
+                "the two waves share no item: check that both were loaded with the same "
+                "instrument (or pass items=[...])"
+            )
+        return shared
+    missing = [(i, name) for i in items for name, s in (("current", current),
+                                                        ("previous", previous))
+               if i not in s.responses.columns]
+    if missing:
+        shown = ", ".join(f"{i!r} (not in the {name} wave)" for i, name in missing)
+        raise AnalysisError(f"items missing from a wave: {shown}")
+    return list(items)
+
+
+def trend(
+    current: Survey,
+    previous: Survey,
+    *,
+    items: Sequence[str] | None = None,
+    adjust: str = "holm",
+    min_group_size: int | None = None,
+) -> ResultTable:
+    """Per item: this wave against the previous one, in mean score and in % agree.
+
+    Parameters
+    ----------
+    current, previous
+        The two waves as Surveys (independent samples of respondents).
+    items
+        Which items; default every item the two waves share, in questionnaire order.
+    adjust
+        Adjustment of the p-values across items: ``"holm"`` (default), ``"bh"``
+        (Benjamini-Hochberg), ``"bonferroni"`` or ``"none"``.
+    min_group_size
+        A wave with fewer answers to an item has its side of the row suppressed, and with it
+        every change and test (default: the current survey's).
+
+    Returns
+    -------
+    ResultTable
+        One row per item: ``item``, ``statement``, ``mean_previous``, ``mean_current``,
+        ``change_mean``, ``welch_t``, ``p_value_mean``, ``pct_agree_previous``,
+        ``pct_agree_current``, ``change_pct_agree`` (points), ``p_value_pct``,
+        ``p_adjusted_mean``, ``p_adjusted_pct``, ``significant`` (either adjusted p below
+        0.05), ``n_previous``, ``n_current``, ``suppressed``, ``suppressed_reason``.
+
+    Notes
+    -----
+    Changes are current minus previous. Welch's t:
+    :math:`t = (\\bar x_c - \\bar x_p) / \\sqrt{s_c^2/n_c + s_p^2/n_p}` with
+    Welch-Satterthwaite degrees of freedom (``scipy.stats.ttest_ind(equal_var=False)``).
+    The % agree test is the pooled two-proportion z-test without continuity correction,
+    :math:`z = (\\hat p_c - \\hat p_p) / \\sqrt{\\hat p (1 - \\hat p)(1/n_c + 1/n_p)}`. "Agree"
+    is the instrument's agree band. Adjusted p-values (statsmodels ``multipletests``) are
+    computed over the items not suppressed. Answers are as given (reverse-keyed items are
+    not turned round).
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of "Student's" problem when several different
+    population variances are involved. Biometrika, 34, 28-35.
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+    Journal of Statistics, 6, 65-70.
+
+    Example
+    -------
+    >>> import cemlab
+    >>> client = cemlab.load_client("params/kestrel-mobile.yaml")  # doctest: +SKIP
+    >>> cemlab.trend(client.survey, client.previous)  # doctest: +SKIP
+    """
+    if adjust not in ADJUSTMENTS:
+        raise ValueError(f"adjust must be one of {', '.join(ADJUSTMENTS)}; got {adjust!r}")
+    threshold = group_size_threshold(current, min_group_size)
+    rows = []
+    for item in _items(current, previous, items):
+        now = current.responses[item].dropna().astype(float)
+        before = previous.responses[item].dropna().astype(float)
+        agree_now, n_now = _agree_share(current, item)
+        agree_before, n_before = _agree_share(previous, item)
+        if min(n_now, n_before) >= 2:
+            test = stats.ttest_ind(now, before, equal_var=False)
+            welch_t, p_mean = float(test.statistic), float(test.pvalue)
+        else:
+            welch_t = p_mean = np.nan
+        pct_now = 100 * agree_now / n_now if n_now else np.nan
+        pct_before = 100 * agree_before / n_before if n_before else np.nan
+        rows.append({
+            "item": item,
+            "statement": current.instrument.text_of(item),
+            "mean_previous": before.mean() if n_before else np.nan,
+            "mean_current": now.mean() if n_now else np.nan,
+            "change_mean": now.mean() - before.mean() if min(n_now, n_before) else np.nan,
+            "welch_t": welch_t,
+            "p_value_mean": p_mean,
+            "pct_agree_previous": pct_before,
+            "pct_agree_current": pct_now,
+            "change_pct_agree": pct_now - pct_before,
+            "p_value_pct": _two_proportion_p(agree_now, n_now, agree_before, n_before),
+            "n_previous": n_before,
+            "n_current": n_now,
+        })
+    table = pd.DataFrame(rows)
+    derived = ["change_mean", "welch_t", "p_value_mean", "change_pct_agree", "p_value_pct"]
+    for side in ("previous", "current"):
+        table = suppress(table, n_column=f"n_{side}", min_group_size=threshold,
+                         value_columns=[f"mean_{side}", f"pct_agree_{side}", *derived])
+    method = ADJUSTMENTS[adjust]
+    table.insert(table.columns.get_loc("n_previous"), "p_adjusted_mean",
+                 _adjusted(table["p_value_mean"], method))
+    table.insert(table.columns.get_loc("n_previous"), "p_adjusted_pct",
+                 _adjusted(table["p_value_pct"], method))
+    table.insert(table.columns.get_loc("n_previous"), "significant",
+                 (table["p_adjusted_mean"] < SIGNIFICANCE)
+                 | (table["p_adjusted_pct"] < SIGNIFICANCE))
+    return result_table(
+        table, title="Trend: current wave against the previous one", min_group_size=threshold,
+        notes=f"Change = current - previous. Mean: Welch's t-test; % agree: two-proportion "
+              f"z-test. P-values adjusted across items ({adjust}); significant = adjusted "
+              f"p < {SIGNIFICANCE}.",
+    )
+
+
+def _wave_label(survey: Survey, fallback: str) -> str:
+    if "wave" in survey.responses.columns:
+        waves = survey.responses["wave"].dropna().unique()
+        if len(waves) == 1:
+            return str(waves[0])
+    return fallback
+
+
+def nps_trend(
+    current: Survey,
+    previous: Survey,
+    *,
+    item: str | None = None,
+    ci: float = 0.95,
+    min_group_size: int | None = None,
+) -> ResultTable:
+    """The change in Net Promoter Score from the previous wave to the current one.
+
+    Parameters
+    ----------
+    current, previous
+        The two waves as Surveys with the recommend (0-10) question.
+    item
+        The 0-10 column, when it is not the instrument's recommend question.
+    ci
+        Confidence level of the interval of the change.
+    min_group_size
+        When either wave has fewer answers, every value is suppressed (default: the current
+        survey's).
+
+    Returns
+    -------
+    ResultTable
+        One row: ``wave_current``, ``wave_previous`` (from the ``wave`` column, else
+        "current" / "previous"), ``n_current``, ``n_previous``, ``nps_current``,
+        ``nps_previous``, ``change`` (points), ``se``, ``ci_low``, ``ci_high``, ``z``,
+        ``p_value``, ``suppressed``, ``suppressed_reason``.
+
+    Notes
+    -----
+    `cemlab.nps.nps_difference` with ``a`` = current and ``b`` = previous: adjusted-Wald
+    interval and z-test of the difference of two independent NPS (Rocks 2016).
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the "Net Promoter Score". The American
+    Statistician, 70(4), 365-372.
+
+    Example
+    -------
+    >>> cemlab.nps_trend(feedback_2026, feedback_2025)  # doctest: +SKIP
+    """
+    threshold = group_size_threshold(current, min_group_size)
+    labels = (_wave_label(current, "current"), _wave_label(previous, "previous"))
+    table = nps_difference(current, previous, labels=labels, item=item, ci=ci,
+                           min_group_size=threshold)
+    renamed = table.rename(columns={
+        "a": "wave_current", "b": "wave_previous", "n_a": "n_current", "n_b": "n_previous",
+        "nps_a": "nps_current", "nps_b": "nps_previous", "difference": "change",
+    })
+    renamed = renamed.replace({"suppressed_reason": {"n_a": "n_current", "n_b": "n_previous"}},
+                              regex=True)
+    return result_table(
+        renamed, title=f"NPS trend: {labels[1]} to {labels[0]}", min_group_size=threshold,
+        notes=table.notes,
+    )
