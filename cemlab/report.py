@@ -133,10 +133,14 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def show(table: pd.DataFrame | None, empty: str) -> HTML:
-    """The table, or the one-line note ``empty`` when there is none or it has no rows."""
+def show(table: pd.DataFrame | None, empty: str = "") -> HTML | None:
+    """The table, or the one-line note ``empty`` when there is none or it has no rows.
+
+    With no ``empty`` note nothing is shown: for a second table of a section whose first
+    already said, in one line, why there is no data.
+    """
     if table is None or len(table) == 0:
-        return note(empty)
+        return note(empty) if empty else None
     return HTML(table_html(table))
 
 
@@ -171,6 +175,26 @@ def attempt(analysis: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | 
         return analysis(*args, **kwargs), ""
     except (AnalysisError, DataError) as exc:
         return None, str(exc)
+
+
+#: Dimensions of a feedback instrument that hold outcomes (overall satisfaction), not drivers.
+OUTCOME_DIMENSIONS = ("overall",)
+
+
+def journey_drivers(feedback: Survey | None) -> list[str] | None:
+    """The items that may drive recommendation: every item outside an outcome dimension.
+
+    Overall satisfaction is another outcome; as a driver it would explain the recommend score
+    by itself and hide which touchpoints matter. None without feedback data.
+    """
+    if feedback is None:
+        return None
+    return [
+        item.id
+        for dimension in feedback.instrument.dimensions
+        if dimension.id not in OUTCOME_DIMENSIONS
+        for item in dimension.items
+    ]
 
 
 def value(table: pd.DataFrame | None, column: str, **where: object) -> float | None:

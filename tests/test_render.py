@@ -450,3 +450,16 @@ def test_nps_figures_match_cemlab_nps(demo):
     overall = float(expected.loc[expected["segment"] == "all", "nps"].iloc[0])
     assert by_client(result)["kestrel-mobile"].key_figures["NPS"] == pytest.approx(overall)
     assert "No customer feedback was given" in pages["brightmart"]
+
+
+def test_drivers_match_cemlab_key_drivers(demo):
+    from cemlab.drivers import key_drivers
+    from cemlab.report import journey_drivers
+
+    _, _, pages = demo
+    feedback = demo_client("kestrel-mobile").feedback
+    expected = key_drivers(feedback, "ltr", drivers=journey_drivers(feedback), min_group_size=5)
+    page = pages["kestrel-mobile"]
+    for row in expected.itertuples():
+        assert f">{row.share_pct:.1f}<" in page  # the share column is a percentage: 1 decimal
+    assert "Key drivers of" not in pages["brightmart"]  # no feedback: no second note either

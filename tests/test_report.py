@@ -67,6 +67,7 @@ def test_show_gives_a_one_line_note_when_there_is_nothing_to_show():
     empty = report.show(pd.DataFrame({"x": []}), f"Nothing {EVIL}").data
     assert ESCAPED in empty and EVIL not in empty
     assert "<table" in report.show(pd.DataFrame({"x": [1]}), "unused").data
+    assert report.show(None) is None  # the section's first note already said why
 
 
 def test_chart_draws_only_a_table_with_something_to_show():
@@ -190,3 +191,14 @@ def test_table_html_hides_bookkeeping_columns_but_keeps_the_marks():
     assert "True" not in html and "False" not in html  # no flag column
     clean = result_table(suppress(frame.iloc[:1], min_group_size=5))
     assert "suppressed_reason" not in report.table_html(clean)
+
+
+def test_journey_drivers_leave_overall_satisfaction_out():
+    from cemlab.survey import Survey
+
+    feedback = Survey(pd.DataFrame(), load_instrument("customer-feedback"))
+    drivers = report.journey_drivers(feedback)
+    assert "sat_overall" not in drivers and "ltr" not in drivers
+    assert drivers == ["sat_awareness", "sat_purchase", "sat_onboarding", "sat_service",
+                       "sat_billing"]
+    assert report.journey_drivers(None) is None
