@@ -26,6 +26,10 @@ from cemlab.survey import QualityLog, Survey  # noqa: E402
 from cemlab.io import load, read_table  # noqa: E402
 from cemlab.params import Client, Params, load_client, load_params  # noqa: E402
 # --- analyses (owned by the analysis modules) ---
+from cemlab.drivers import importance_performance, key_drivers  # noqa: E402
+from cemlab.nps import nps, nps_difference  # noqa: E402
+from cemlab.reliability import cronbach_alpha, item_reliability, reliability  # noqa: E402
+from cemlab.trend import nps_trend, trend  # noqa: E402
 # --- plots ---
 from cemlab import plots  # noqa: E402
 # --- synth ---
@@ -54,4 +58,13 @@ __all__ = [
     "load_client",
     "load_params",
     "read_table",
+    "cronbach_alpha",
+    "importance_performance",
+    "item_reliability",
+    "key_drivers",
+    "nps",
+    "nps_difference",
+    "nps_trend",
+    "reliability",
+    "trend",
 ]
