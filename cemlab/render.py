@@ -206,8 +206,8 @@ def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: b
     """A SHA-256 of everything a report is made from.
 
     The params file, every file the notebook parameters name (data, feedback, previous wave,
-    a custom instrument), the notebook, the report template, and the cemlab version with its
-    source files (so that a code change during development also re-renders).
+    a custom instrument), the notebook, the report templates, and the cemlab version (a new
+    release may compute differently; between releases, render without ``--skip-unchanged``).
     """
     digest = hashlib.sha256()
 
@@ -224,9 +224,8 @@ def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: b
         for text in _strings_in(value):
             if text and Path(text).is_file():
                 add(f"file:{name}", Path(text).read_bytes())
-    for source in sorted(PACKAGE_DIR.rglob("*")):
-        if source.is_file() and source.suffix in {".py", ".yaml", ".j2", ".css", ".csv"}:
-            add(f"package:{source.relative_to(PACKAGE_DIR)}", source.read_bytes())
+    for template in sorted(TEMPLATES_DIR.iterdir()):
+        add(f"template:{template.name}", template.read_bytes())
     return digest.hexdigest()
 
 
