@@ -166,22 +166,26 @@ def _segments(frame: pd.DataFrame | None, by, index) -> pd.Series:
 
 def _order(labels: pd.Series, survey: Survey | None, by) -> list:
     present = list(labels.dropna().unique())
-    if survey is not None and by == survey.group_column:
+    if survey is not None and isinstance(by, str) and by == survey.group_column:
         levels = survey.instrument.groups.levels
         return [lv for lv in levels if lv in present] + sorted(
             (p for p in present if p not in levels), key=str)
     return sorted(present, key=str)
 
 
-def _complementary_suppression(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide a second segment when only one is hidden, so the total cannot reveal it.
+def _complementary_suppression(
+    table: pd.DataFrame, threshold: int, unlabelled: int
+) -> pd.DataFrame:
+    """Hide a second segment when only one part of the total is hidden.
 
-    With the "all" row shown, one hidden segment is the total minus the shown ones; hiding the
-    next smallest segment too leaves two unknowns.
+    With the "all" row shown, a single hidden part (a suppressed segment, or the respondents
+    with no segment label, who are in "all" but in no segment row) is the total minus the
+    shown segments; hiding the smallest shown segment too leaves two unknowns.
     """
     segments = table[table["segment"] != ALL]
     hidden = segments["n"] < threshold
-    if hidden.sum() != 1 or (~hidden).sum() < 2:
+    hidden_parts = int(hidden.sum()) + (1 if unlabelled else 0)
+    if hidden_parts != 1 or not (~hidden).any() or table.loc[0, "suppressed"]:
         return table
     smallest = segments.loc[~hidden, "n"].idxmin()
     table.loc[smallest, _VALUE_COLUMNS] = np.nan
@@ -244,8 +248,9 @@ def nps(
     not symmetric about ``nps``. ``se`` is reported in NPS points. With weights, shares are
     weighted and :math:`n` is Kish's effective base :math:`(\\sum w)^2 / \\sum w^2`.
 
-    When exactly one segment is suppressed, the smallest shown segment is hidden too, so the
-    hidden one cannot be worked out from the "all" row.
+    When exactly one part of the total is hidden (one suppressed segment, or the respondents
+    without a segment label), the smallest shown segment is hidden too, so the hidden part
+    cannot be worked out from the "all" row minus the segments shown.
 
     References
     ----------
@@ -268,15 +273,17 @@ def nps(
     weights = _weights(frame, scores, weight)
     values = scores.to_numpy()
     rows = [_row(ALL, _counts(values, weights), ci)]
+    unlabelled = 0
     if by is not None:
         labels = _segments(frame, by, scores.index)
+        unlabelled = int((labels.isna().to_numpy() & ~np.isnan(values)).sum())
         for label in _order(labels, survey, by):
             mask = (labels == label).to_numpy()
             rows.append(_row(label, _counts(values[mask], None if weights is None
                                             else weights[mask]), ci))
     table = suppress(pd.DataFrame(rows), min_group_size=threshold, value_columns=_VALUE_COLUMNS)
     if by is not None:
-        table = _complementary_suppression(table, threshold)
+        table = _complementary_suppression(table, threshold, unlabelled)
     split = "" if by is None else f" by {by if isinstance(by, str) else by.name}"
     return result_table(
         table, title=f"Net Promoter Score{split}", min_group_size=threshold,

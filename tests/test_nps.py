@@ -177,6 +177,25 @@ def test_no_recommend_question_or_unknown_column():
         nps(_survey([10], ["consumer"]), by="region")
 
 
+def test_a_hidden_part_never_follows_from_all_minus_the_shown_segments():
+    # business has 3 answers (< 5): all (13) - consumer (10) would give it away, so consumer
+    # is hidden too
+    survey = _survey([10.0] * 10 + [0.0] * 3, ["consumer"] * 10 + ["business"] * 3)
+    table = nps(survey, by="segment").set_index("segment")
+    assert table.loc["business", "suppressed_reason"] == "n = 3 < 5"
+    assert table.loc["consumer", "suppressed_reason"] == COMPLEMENT_REASON
+    assert table.loc[["consumer", "business"], "nps"].isna().all()
+    assert table.loc["all", "nps"] == pytest.approx(100 * (10 - 3) / 13)
+    # two respondents without a region are in "all" only: hiding the smallest region keeps
+    # their answers from being all minus the regions
+    regions = pd.Series(["north"] * 6 + ["south"] * 8 + [None] * 2,
+                        index=pd.RangeIndex(1, 17, name="respondent"))
+    survey = _survey([10.0] * 14 + [0.0] * 2, ["consumer"] * 16)
+    table = nps(survey, by=regions).set_index("segment")
+    assert table.loc["north", "suppressed_reason"] == COMPLEMENT_REASON
+    assert not table.loc["south", "suppressed"] and table.loc["all", "n"] == 16
+
+
 def test_all_row_suppressed_below_the_minimum():
     row = nps(_survey([10, 9, 8, 2], ["consumer"] * 4)).iloc[0]
     assert row["suppressed"] and math.isnan(row["nps"]) and row["n"] == 4
