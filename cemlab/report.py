@@ -165,11 +165,11 @@ def attempt(analysis: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | 
 
     Only the errors that mean "this client's data cannot support this section" (an
     `AnalysisError` or a `DataError`) become a note; anything else is a bug and fails the
-    report, naming the section. When the data the analysis is about (its first argument) is
-    None, e.g. no ``feedback`` in the params, it is not run and ``(None, "")`` comes back, so
-    the section shows its own note.
+    report, naming the section. When data the analysis is about (a positional argument) is
+    None, e.g. no ``feedback`` or ``previous`` in the params, it is not run and ``(None, "")``
+    comes back, so the section shows its own note.
     """
-    if args and args[0] is None:
+    if any(arg is None for arg in args):
         return None, ""
     try:
         return analysis(*args, **kwargs), ""

@@ -463,3 +463,15 @@ def test_drivers_match_cemlab_key_drivers(demo):
     for row in expected.itertuples():
         assert f">{row.share_pct:.1f}<" in page  # the share column is a percentage: 1 decimal
     assert "Key drivers of" not in pages["brightmart"]  # no feedback: no second note either
+
+
+def test_trend_matches_cemlab_trend(demo):
+    from cemlab.trend import trend
+
+    _, _, pages = demo
+    client = demo_client("kestrel-mobile")
+    expected = trend(client.survey, client.previous, min_group_size=5)
+    page = pages["kestrel-mobile"]
+    for row in expected.itertuples():
+        assert f">{row.mean_current:.2f}<" in page and f">{row.change_mean:.2f}<" in page
+    assert "No previous wave was given" in pages["brightmart"]

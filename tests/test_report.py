@@ -94,6 +94,7 @@ def test_attempt_turns_lack_of_data_into_a_note_and_lets_bugs_through():
     with pytest.raises(ZeroDivisionError):
         report.attempt(lambda: 1 / 0)
     assert report.attempt(lambda data: pytest.fail("not called"), None) == (None, "")
+    assert report.attempt(lambda a, b: pytest.fail("not called"), "now", None) == (None, "")
 
 
 def test_value_reads_one_unsuppressed_number():
