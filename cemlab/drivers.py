@@ -211,8 +211,8 @@ def key_drivers(
                 f"{p} drivers (need more than {p + 1}). Fix: choose fewer drivers"
             )
         data = complete.to_numpy()
-        if (data.std(axis=0) == 0).any():
-            constant = [c for c, s in zip(complete.columns, data.std(axis=0)) if s == 0]
+        constant = complete.columns[data.std(axis=0) == 0].tolist()
+        if constant:
             raise AnalysisError(
                 f"every respondent gave the same answer to {', '.join(constant)}: it cannot "
                 "drive or be driven. Fix: leave it out of the drivers"
