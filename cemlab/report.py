@@ -288,14 +288,23 @@ def data_quality(survey: Survey) -> ResultTable:
     )
 
 
-def methods(instrument: Instrument, *, min_group_size: int) -> HTML:
-    """The methods paragraph: scale, agreement bands and the suppression rule."""
+def methods(
+    instrument: Instrument,
+    *,
+    min_group_size: int,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> HTML:
+    """The methods list: scale, agreement bands, the suppression rule, and each table's method.
+
+    The tests, intervals and adjustments are taken from the ``notes`` of the result tables the
+    report showed (``ReportTables.tables``), so the appendix says what was actually computed.
+    """
     bands = instrument.bands
     parts = [f"disagree {_band(bands.disagree)}"]
     if bands.neutral is not None:
         parts.append(f"neutral {_band(bands.neutral)}")
     parts.append(f"agree {_band(bands.agree)}")
-    items = [
+    lines = [
         f"Instrument: {instrument.title or instrument.name} ({len(instrument.items)} statements "
         f"in {len(instrument.dimensions)} dimensions), answered on a "
         f"{instrument.scale.min}-{instrument.scale.max} scale.",
@@ -305,7 +314,11 @@ def methods(instrument: Instrument, *, min_group_size: int) -> HTML:
         "shown (marked “suppressed”), and neither is any difference or finding derived from "
         f"it; a group smaller than {min_group_size} is given as “fewer than {min_group_size}”.",
     ]
-    return HTML("<ul>" + "".join(f"<li>{escape(text)}</li>" for text in items) + "</ul>")
+    for table in (tables or {}).values():
+        notes = getattr(table, "notes", "")
+        if notes:
+            lines.append(f"{getattr(table, 'title', '') or 'Table'}: {notes}")
+    return HTML("<ul>" + "".join(f"<li>{escape(text)}</li>" for text in lines) + "</ul>")
 
 
 def _band(band: tuple[float, float]) -> str:

@@ -181,6 +181,16 @@ def test_methods_states_bands_and_the_suppression_rule():
     assert "fewer than 7" in text
 
 
+def test_methods_lists_the_method_of_each_table_shown():
+    shown = {
+        "nps": result_table(pd.DataFrame({"nps": [1.0]}), title="NPS", notes="adjusted Wald"),
+        "plain": pd.DataFrame({"x": [1]}),
+    }
+    text = report.methods(load_instrument("cem-maturity"), min_group_size=5, tables=shown).data
+    assert "<li>NPS: adjusted Wald</li>" in text
+    assert text.count("<li>") == 4  # instrument, bands, suppression, the NPS table
+
+
 def test_table_html_hides_bookkeeping_columns_but_keeps_the_marks():
     frame = pd.DataFrame({"item": ["a", "b"], "n": [9.0, 3.0], "mean": [6.5, 7.25],
                           "note": [None, None]})
