@@ -43,6 +43,13 @@ MAIN = "#0072B2"
 REFERENCE = "#333333"
 #: Text marking a suppressed or empty cell.
 SUPPRESSED_COLOUR = "#767676"
+#: Importance-performance quadrants (`cemlab.drivers` names them), in legend order.
+QUADRANT_COLOURS: dict[str, str] = {
+    "key weakness": HIGHLIGHT,
+    "key strength": "#009E73",
+    "maintain": MAIN,
+    "lower priority": "#999999",
+}
 #: Correlation heatmap colour map (ColorBrewer RdBu, reversed so positive r is blue).
 CORRELATION_CMAP = "RdBu_r"
 
@@ -106,11 +113,20 @@ def _require(table: pd.DataFrame, columns: Iterable[str], chart: str) -> None:
         )
 
 
-def _axes(ax: Axes | None, rows: int, width: float = 8.0) -> Axes:
-    """``ax``, or a new Axes whose figure is tall enough for ``rows`` labelled rows."""
+def _axes(
+    ax: Axes | None, labels: Sequence[str], units_per_label: float = 1.0, width: float = 8.0
+) -> Axes:
+    """``ax``, or a new Axes tall enough for the wrapped y-axis ``labels``.
+
+    Each label spans ``units_per_label`` rows of data (a bar or point per row).
+    """
     if ax is not None:
         return ax
-    _, new = plt.subplots(figsize=(width, max(2.5, 0.45 * rows + 1.2)))
+    # Sized for the average label: a long one can borrow room from shorter neighbours.
+    lines = float(np.mean([label.count("\n") + 1 for label in labels])) if labels else 1.0
+    unit = max(0.3, (0.19 * lines + 0.2) / units_per_label)
+    height = max(2.5, unit * units_per_label * len(labels) + 1.4)
+    _, new = plt.subplots(figsize=(width, height), layout="constrained")
     return new
 
 
@@ -138,7 +154,8 @@ def _mark_missing(
     """Write the grey "suppressed (…)" label in row ``y``: centred, or at the left edge."""
     ax.text(0.01 if left else 0.5, y, plain(_missing_label(row, empty)),
             ha="left" if left else "center", va="center", color=SUPPRESSED_COLOUR,
-            fontsize="small", fontstyle="italic", transform=ax.get_yaxis_transform())
+            fontsize="small", fontstyle="italic", transform=ax.get_yaxis_transform(),
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
 
 
 def _legend_below(ax: Axes, ncols: int) -> None:
@@ -211,17 +228,20 @@ def diverging_bars(
     items = list(dict.fromkeys(table["item"]))
     per_item = len(shown)
     gap = 0.6 if per_item > 1 else 0.2
-    ax = _axes(ax, len(items) * (per_item + gap) * 0.7)
+    item_labels = [
+        _row_label(table[table["item"] == item].iloc[0], label_column, wrap_width)
+        for item in items
+    ]
+    ax = _axes(ax, item_labels, per_item + gap)
 
     bars: dict[str, tuple[list[float], list[float], list[float]]] = {
         band: ([], [], []) for band in ("disagree", "neutral", "agree")
     }
-    row_y, row_group, item_y, item_labels = [], [], [], []
+    row_y, row_group, item_y = [], [], []
     for i, item in enumerate(items):
         rows = table[table["item"] == item].set_index("group")
         start = i * (per_item + gap)
         item_y.append(start + (per_item - 1) / 2)
-        item_labels.append(_row_label(rows.iloc[0], label_column, wrap_width))
         for j, group in enumerate(shown):
             if group not in rows.index:
                 continue
@@ -298,8 +318,9 @@ def dumbbell(
     first, second = groups if groups is not None else _gap_groups(table)
     columns = [f"pct_agree_{first}", f"pct_agree_{second}"]
     _require(table, ["item", *columns], "dumbbell")
-    ax = _axes(ax, len(table))
-    y = _item_rows(ax, [_row_label(r, label_column, wrap_width) for _, r in table.iterrows()])
+    labels = [_row_label(row, label_column, wrap_width) for _, row in table.iterrows()]
+    ax = _axes(ax, labels)
+    y = _item_rows(ax, labels)
 
     points: dict[str, tuple[list[float], list[float]]] = {first: ([], []), second: ([], [])}
     for (_, row), row_y in zip(table.iterrows(), y):
@@ -372,8 +393,9 @@ def scorecard_chart(
     """
     table = pd.DataFrame(scorecard_table).reset_index(drop=True)
     _require(table, ["item", "mean"], "scorecard_chart")
-    ax = _axes(ax, len(table))
-    y = _item_rows(ax, [_row_label(r, label_column, wrap_width) for _, r in table.iterrows()])
+    labels = [_row_label(row, label_column, wrap_width) for _, row in table.iterrows()]
+    ax = _axes(ax, labels)
+    y = _item_rows(ax, labels)
     drawn = ~table.apply(_is_suppressed, axis=1) & table["mean"].notna()
     if "lowest" in table.columns:
         lowest = table["lowest"].fillna(False).astype(bool) & drawn
@@ -462,7 +484,8 @@ def correlation_heatmap(
         )
     size = len(values)
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.0, 0.38 * size + 2.5), max(3.5, 0.38 * size + 1.5)))
+        _, ax = plt.subplots(figsize=(max(4.0, 0.38 * size + 2.5), max(3.5, 0.38 * size + 1.5)),
+                             layout="constrained")
     labels = [plain(i) for i in values.index]
     sns.heatmap(values, ax=ax, vmin=-1, vmax=1, center=0, cmap=CORRELATION_CMAP, square=True,
                 annot=size <= 12 if annotate is None else annotate, fmt=".2f",
@@ -501,45 +524,56 @@ def importance_performance_chart(
     ----------
     table
         `cemlab.drivers.importance_performance` output: ``driver``, ``importance``,
-        ``performance``, ``quadrant``.
+        ``performance``, ``quadrant``, optionally ``suppressed``.
     ax
         Where to draw; a new square figure when None.
     importance_cut, performance_cut
-        Where the quadrants are cut (default: the mean importance and mean performance).
+        Where the quadrants are cut (default: the mean importance and mean performance of the
+        drivers shown, as `cemlab.drivers.importance_performance` cuts them).
     label_column
         The column each point is labelled with.
 
     Returns
     -------
-    The Axes: one scatter per quadrant (labelled with the quadrant), performance on x and
-    importance on y, dashed cut lines, every point labelled.
+    The Axes: one scatter per quadrant (labelled with the quadrant; key weaknesses in the
+    highlight colour), performance on x and importance on y, dashed cut lines, every point
+    labelled. Suppressed drivers are listed in grey in the lower left corner.
     """
     frame = pd.DataFrame(table).reset_index(drop=True)
     _require(frame, [label_column, "importance", "performance", "quadrant"],
              "importance_performance_chart")
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 6))
-    drawn = ~frame.apply(_is_suppressed, axis=1) & frame[["importance", "performance"]].notna().all(
-        axis=1
-    )
+        _, ax = plt.subplots(figsize=(7, 6), layout="constrained")
+    points = frame[["importance", "performance"]].notna().all(axis=1)
+    drawn = ~frame.apply(_is_suppressed, axis=1) & points
     rows = frame[drawn]
     x_cut = rows["performance"].mean() if performance_cut is None else performance_cut
     y_cut = rows["importance"].mean() if importance_cut is None else importance_cut
-    quadrants = list(dict.fromkeys(rows["quadrant"]))
-    for position, quadrant in enumerate(quadrants):
+    present = list(dict.fromkeys(rows["quadrant"]))
+    quadrants = [q for q in QUADRANT_COLOURS if q in present]
+    quadrants += [q for q in present if q not in QUADRANT_COLOURS]
+    others = iter(c for c in OKABE_ITO if c not in QUADRANT_COLOURS.values())
+    for quadrant in quadrants:
         part = rows[rows["quadrant"] == quadrant]
+        colour = QUADRANT_COLOURS.get(quadrant) or next(others)
         ax.scatter(part["performance"], part["importance"], s=55, label=plain(quadrant),
-                   color=OKABE_ITO[position % len(OKABE_ITO)], zorder=3)
+                   color=colour, zorder=3)
     for _, row in rows.iterrows():
         ax.annotate(wrap(row[label_column], 25), (row["performance"], row["importance"]),
                     xytext=(5, 4), textcoords="offset points", fontsize="x-small")
+    hidden = frame.loc[~drawn, label_column]
+    if len(hidden):
+        ax.text(0.01, 0.01, plain("suppressed: " + ", ".join(map(str, hidden))),
+                transform=ax.transAxes, ha="left", va="bottom", color=SUPPRESSED_COLOUR,
+                fontsize="small", fontstyle="italic")
     ax.axvline(x_cut, color=REFERENCE, linestyle="--", linewidth=1)
     ax.axhline(y_cut, color=REFERENCE, linestyle="--", linewidth=1)
     ax.margins(0.15)
-    ax.set_xlabel("performance")
-    ax.set_ylabel("importance")
-    _legend_below(ax, 2)
+    ax.set_xlabel("performance (mean score)")
+    ax.set_ylabel("importance (% share of R²)")
+    _legend_below(ax, 4)
     return ax
+
 
 # -- Net Promoter Score ---------------------------------------------------------------------------
 
@@ -575,8 +609,9 @@ def nps_chart(
     table = pd.DataFrame(nps_table).reset_index(drop=True)
     share_columns = ["pct_detractors", "pct_passives", "pct_promoters"]
     _require(table, [label_column, "nps", *(share_columns if shares else [])], "nps_chart")
-    ax = _axes(ax, len(table))
-    y = _item_rows(ax, [plain(s) for s in table[label_column]])
+    labels = [plain(segment) for segment in table[label_column]]
+    ax = _axes(ax, labels)
+    y = _item_rows(ax, labels)
     values = share_columns if shares else ["nps"]
     drawn = ~table.apply(_is_suppressed, axis=1) & table[values].notna().all(axis=1)
     for (_, row), row_y, is_drawn in zip(table.iterrows(), y, drawn):
@@ -648,8 +683,9 @@ def trend_chart(
     table = pd.DataFrame(trend_table).reset_index(drop=True)
     before, after = f"{measure}_previous", f"{measure}_current"
     _require(table, ["item", before, after], "trend_chart")
-    ax = _axes(ax, len(table))
-    y = _item_rows(ax, [_row_label(r, label_column, wrap_width) for _, r in table.iterrows()])
+    labels = [_row_label(row, label_column, wrap_width) for _, row in table.iterrows()]
+    ax = _axes(ax, labels)
+    y = _item_rows(ax, labels)
     drawn = ~table.apply(_is_suppressed, axis=1) & table[[before, after]].notna().all(axis=1)
     for (_, row), row_y, is_drawn in zip(table.iterrows(), y, drawn):
         if not is_drawn:

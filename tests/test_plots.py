@@ -292,17 +292,20 @@ def test_correlation_heatmap_rejects_a_non_square_table():
 
 def test_importance_performance_chart_places_points_and_cut_lines():
     table = pd.DataFrame({
-        "driver": ["a", "b", "c", "d"],
-        "importance": [10.0, 30.0, 20.0, 40.0],
-        "performance": [7.0, 6.0, 8.0, 5.0],
-        "quadrant": ["low", "keep", "low", "fix"],
+        "driver": ["a", "b", "c", "d", "e"],
+        "importance": [10.0, 30.0, 20.0, 40.0, np.nan],
+        "performance": [7.0, 6.0, 8.0, 5.0, np.nan],
+        "quadrant": ["maintain", "key weakness", "maintain", "key weakness", None],
+        "suppressed": [False, False, False, False, True],
     })
     ax = plots.importance_performance_chart(table)
-    assert _scatter(ax, "low").tolist() == [[7.0, 10.0], [8.0, 20.0]]
-    assert _scatter(ax, "fix").tolist() == [[5.0, 40.0]]
+    assert _scatter(ax, "maintain").tolist() == [[7.0, 10.0], [8.0, 20.0]]
+    assert _scatter(ax, "key weakness").tolist() == [[6.0, 30.0], [5.0, 40.0]]
+    (weakness,) = [c for c in ax.collections if c.get_label() == "key weakness"]
+    assert matplotlib.colors.to_hex(weakness.get_facecolor()[0]).upper() == plots.HIGHLIGHT
     cuts = sorted((tuple(line.get_xdata()), tuple(line.get_ydata())) for line in ax.get_lines())
-    assert ((6.5, 6.5), (0, 1)) in cuts and ((0, 1), (25.0, 25.0)) in cuts  # means
-    assert sorted(t.get_text() for t in ax.texts) == ["a", "b", "c", "d"]
+    assert ((6.5, 6.5), (0, 1)) in cuts and ((0, 1), (25.0, 25.0)) in cuts  # means of a-d
+    assert sorted(t.get_text() for t in ax.texts) == ["a", "b", "c", "d", "suppressed: e"]
 
 
 # -- NPS ------------------------------------------------------------------------------------------
