@@ -376,3 +376,51 @@ def test_set_theme_applies_the_one_style():
         assert matplotlib.rcParams["axes.spines.top"] is False
         cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
         assert matplotlib.colors.to_hex(cycle[0]).upper() == plots.OKABE_ITO[0]
+
+
+# -- on the real analyses, demo client Kestrel Mobile ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kestrel():
+    from cemlab.params import load_client
+
+    return load_client("params/kestrel-mobile.yaml")
+
+
+def test_nps_chart_on_real_nps_output(kestrel):
+    from cemlab.nps import nps
+
+    table = nps(kestrel.feedback, by="segment")
+    ax = plots.nps_chart(table)
+    x, _ = _errorbar(ax, "NPS (95% CI)")
+    assert x == pytest.approx(table.loc[~table["suppressed"], "nps"].to_numpy())
+    ax = plots.nps_chart(table, shares=True)
+    assert [w for _, _, w in _bars(ax, "promoters")] == pytest.approx(
+        table.loc[~table["suppressed"], "pct_promoters"].to_numpy()
+    )
+
+
+def test_importance_performance_chart_on_real_driver_output(kestrel):
+    from cemlab.drivers import importance_performance
+
+    table = importance_performance(kestrel.feedback, "ltr", n_boot=50)
+    ax = plots.importance_performance_chart(table)
+    drawn = np.vstack([c.get_offsets() for c in ax.collections])
+    expected = table.loc[~table["suppressed"], ["performance", "importance"]].to_numpy()
+    order = np.lexsort(drawn.T[::-1]), np.lexsort(expected.T[::-1])
+    np.testing.assert_allclose(drawn[order[0]], expected[order[1]])
+    for collection in ax.collections:  # each point in the quadrant the analysis gave it
+        quadrant = table[table["quadrant"] == collection.get_label()]
+        assert len(quadrant) == len(collection.get_offsets())
+
+
+def test_trend_chart_on_real_trend_output(kestrel):
+    from cemlab.trend import trend
+
+    table = trend(kestrel.survey, kestrel.previous)
+    ax = plots.trend_chart(table, measure="pct_agree")
+    shown = table[~table["suppressed"]]
+    assert _scatter(ax, "current")[:, 0] == pytest.approx(shown["pct_agree_current"].to_numpy())
+    assert _scatter(ax, "previous")[:, 0] == pytest.approx(shown["pct_agree_previous"].to_numpy())
+    assert len(ax.get_yticklabels()) == len(table)
