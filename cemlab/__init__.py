@@ -26,6 +26,7 @@ from cemlab.survey import QualityLog, Survey  # noqa: E402
 from cemlab.io import load, read_table  # noqa: E402
 from cemlab.params import Client, Params, load_client, load_params  # noqa: E402
 # --- analyses (owned by the analysis modules) ---
+from cemlab.agreement import agreement, agreement_gap  # noqa: E402
 from cemlab.drivers import importance_performance, key_drivers  # noqa: E402
 from cemlab.nps import nps, nps_difference  # noqa: E402
 from cemlab.reliability import cronbach_alpha, item_reliability, reliability  # noqa: E402
@@ -39,6 +40,8 @@ from cemlab.render import BatchResult, ClientResult, render_batch, render_client
 
 __all__ = [
     "__version__",
+    "agreement",
+    "agreement_gap",
     "AnalysisError",
     "CemlabError",
     "DataError",

@@ -1,0 +1,132 @@
+"""Agreement by group and the management - staff gap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from cemlab import Survey, load, load_instrument
+from cemlab._stats import adjust_p, two_proportion_z, wilson_interval
+from cemlab.agreement import agreement, agreement_gap
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+CEM = load_instrument("cem-maturity")
+
+
+def _survey(role: list[str], scores: dict[str, list[float]], **extra) -> Survey:
+    frame = pd.DataFrame({"role": role, **scores, **extra})
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="respondent_id")
+    return Survey(frame, CEM)
+
+
+def test_bands_and_shares_by_hand():
+    # Hand count, 1-10 scale, bands 1-4 / 5-6 / 7-10:
+    # management answers 2, 5, 7, 8, 10, 9 -> 1 disagree, 1 neutral, 4 agree of 6
+    # staff answers 1, 3, 4, 6, 7, NaN    -> 3 disagree, 1 neutral, 1 agree of 5 who answered
+    survey = _survey(["management"] * 6 + ["staff"] * 6,
+                     {"lead_decisions": [2, 5, 7, 8, 10, 9, 1, 3, 4, 6, 7, np.nan]})
+    table = agreement(survey).set_index("group")
+    m, s, total = table.loc["management"], table.loc["staff"], table.loc["all"]
+    assert (m["n"], s["n"], total["n"]) == (6, 5, 11)
+    assert m["pct_disagree"] == pytest.approx(100 / 6)
+    assert m["pct_neutral"] == pytest.approx(100 / 6)
+    assert m["pct_agree"] == pytest.approx(400 / 6)
+    assert m["net_agree"] == pytest.approx(300 / 6)
+    assert (s["pct_disagree"], s["pct_neutral"], s["pct_agree"]) == (60.0, 20.0, 20.0)
+    assert total["pct_agree"] == pytest.approx(500 / 11)
+    assert table["statement"].iloc[0].startswith("Leaders make decisions")
+
+
+def test_wilson_interval_matches_newcombe_and_statsmodels():
+    # Newcombe (1998), Stat Med 17:857, Table I, example 81/263: Wilson 0.2553 - 0.3662
+    low, high = wilson_interval(np.array([81 / 263]), np.array([263]))
+    assert (round(low[0], 4), round(high[0], 4)) == (0.2553, 0.3662)
+    ref = proportion_confint(81, 263, method="wilson")
+    assert low[0] == pytest.approx(ref[0]) and high[0] == pytest.approx(ref[1])
+
+
+def test_two_proportion_z_matches_statsmodels():
+    z, p = two_proportion_z(np.array([63]), np.array([100]), np.array([41]), np.array([100]))
+    ref_z, ref_p = proportions_ztest([63, 41], [100, 100])
+    assert z[0] == pytest.approx(ref_z) and p[0] == pytest.approx(ref_p)
+
+
+def test_holm_and_bh_by_hand():
+    # Holm: sorted p 0.01, 0.02, 0.04 -> 0.03, 0.04, 0.04 (3p, 2p, max(prev, p))
+    assert adjust_p([0.04, 0.01, 0.02], "holm") == pytest.approx([0.04, 0.03, 0.04])
+    # BH: 0.01*3/1=0.03, 0.02*3/2=0.03, 0.04*3/3=0.04
+    assert adjust_p([0.04, 0.01, 0.02], "fdr_bh") == pytest.approx([0.04, 0.03, 0.03])
+    out = adjust_p([0.01, np.nan], "holm")
+    assert out[0] == pytest.approx(0.01) and np.isnan(out[1])
+    with pytest.raises(ValueError, match="adjust must be one of"):
+        adjust_p([0.1], "tukey")
+
+
+def test_gap_uses_z_test_for_large_groups_and_reproduces_the_study_figure():
+    # 100 managers, 63 agree; 100 staff, 41 agree (issue F1's 63% vs 41%)
+    m = [8] * 63 + [3] * 37
+    s = [8] * 41 + [3] * 59
+    survey = _survey(["management"] * 100 + ["staff"] * 100, {"lead_decisions": m + s})
+    gap = agreement_gap(survey).iloc[0]
+    assert gap["gap_pct"] == pytest.approx(22.0)
+    assert gap["test"] == "z"
+    assert gap["p_value"] == pytest.approx(proportions_ztest([63, 41], [100, 100])[1])
+    # Cohen's h = 2 asin sqrt(.63) - 2 asin sqrt(.41) (Cohen 1988, 6.2)
+    assert gap["cohens_h"] == pytest.approx(2 * np.arcsin(0.63**0.5) - 2 * np.arcsin(0.41**0.5))
+    assert gap["significant"]
+
+
+def test_gap_uses_fisher_when_an_expected_count_is_small():
+    # Fisher's tea-tasting table [[3, 1], [1, 3]]: two-sided p = 0.4857 (Fisher 1935)
+    survey = _survey(["management"] * 4 + ["staff"] * 4,
+                     {"lead_decisions": [8, 8, 8, 2, 8, 2, 2, 2]})
+    gap = agreement_gap(survey, min_group_size=1).iloc[0]
+    assert gap["test"] == "fisher"
+    assert round(gap["p_value"], 4) == 0.4857
+    assert gap["p_value"] == pytest.approx(stats.fisher_exact([[3, 1], [1, 3]]).pvalue)
+
+
+def test_small_group_is_suppressed_and_does_not_leak():
+    # 4 managers (< 5): their shares are hidden, the staff shares too (all - staff would
+    # reveal management), the total shown; the gap is not computed.
+    survey = _survey(["management"] * 4 + ["staff"] * 20,
+                     {"lead_decisions": [9, 9, 9, 9] + [2] * 10 + [8] * 10})
+    table = agreement(survey).set_index("group")
+    assert table.loc["management", "suppressed"]
+    assert np.isnan(table.loc["management", "pct_agree"])
+    assert table.loc["management", "suppressed_reason"] == "n = 4 < 5"
+    assert table.loc["staff", "suppressed"] and np.isnan(table.loc["staff", "pct_agree"])
+    assert table.loc["all", "pct_agree"] == pytest.approx(100 * 14 / 24)
+    gap = agreement_gap(survey).iloc[0]
+    assert gap["suppressed"] and np.isnan(gap["gap_pct"]) and np.isnan(gap["p_value"])
+    assert not gap["significant"]
+    assert "suppressed" in agreement(survey)._repr_html_()
+
+
+def test_weighted_shares_and_kish_effective_base():
+    # weights 1, 1, 2, 2 on answers agree, disagree, agree, agree: weighted agree = 5/6;
+    # Kish n_eff = (1+1+2+2)^2 / (1+1+4+4) = 3.6
+    survey = _survey(["management"] * 4, {"lead_decisions": [8, 2, 8, 8]}, weight=[1.0, 1, 2, 2])
+    row = agreement(survey, weight="weight", min_group_size=1).set_index("group").loc["management"]
+    assert row["pct_agree"] == pytest.approx(500 / 6)
+    assert row["n_effective"] == pytest.approx(3.6)
+    low, _ = wilson_interval(np.array([5 / 6]), np.array([3.6]))
+    assert row["pct_agree_ci_low"] == pytest.approx(100 * low[0])
+
+
+def test_the_2008_data_reproduces_f1():
+    # F1 (2008 study): lead_decisions agreed by 63% of management and 41% of non-management
+    survey = load(ROOT / "data" / "polska-2008.csv")
+    gap = agreement_gap(survey).set_index("item").loc["lead_decisions"]
+    assert abs(gap["pct_agree_management"] - 63) <= 1
+    assert abs(gap["pct_agree_staff"] - 41) <= 1
+    assert gap["significant"]
+
+
+def test_unknown_group_is_a_clear_error():
+    survey = _survey(["staff"] * 6, {"lead_decisions": [1, 2, 3, 4, 5, 6]})
+    with pytest.raises(Exception, match="no respondents in group 'management'"):
+        agreement_gap(survey)
