@@ -65,6 +65,8 @@ THEME_RC: dict[str, object] = {
     "savefig.bbox": "tight",
 }
 
+#: Longest suppression reason written beside a suppressed row (longer ones: "suppressed").
+SHORT_REASON = 24
 #: Characters per line of a wrapped statement.
 WRAP_WIDTH = 40
 
@@ -145,7 +147,9 @@ def _missing_label(row: pd.Series, empty: str) -> str:
     if not _is_suppressed(row):
         return empty
     reason = row.get("suppressed_reason", "")
-    return f"suppressed ({reason})" if isinstance(reason, str) and reason else "suppressed"
+    # A short reason ("n = 3 < 5") fits in the row; a long one is in the table.
+    short = isinstance(reason, str) and 0 < len(reason) <= SHORT_REASON
+    return f"suppressed ({reason})" if short else "suppressed"
 
 
 def _mark_missing(

@@ -176,6 +176,11 @@ def test_diverging_bars_mark_suppressed_rows_instead_of_drawing_them():
     suppressed_y = [t.get_position()[1] for t in grey]
     drawn_y = {y for y, _, _ in _bars(ax, "agree")}
     assert suppressed_y[0] not in drawn_y
+    # a long reason (complementary suppression) stays in the table, the chart says "suppressed"
+    long_reason = _agreement().assign(
+        suppressed_reason=[""] * 5 + ["hidden too: with the total shown it would reveal a group"]
+    )
+    assert _grey_texts(plots.diverging_bars(long_reason)) == ["suppressed"]
 
 
 def test_diverging_bars_wrap_statements_escape_dollars_and_name_groups():
