@@ -27,6 +27,7 @@ from cemlab.io import load, read_table  # noqa: E402
 from cemlab.params import Client, Params, load_client, load_params  # noqa: E402
 # --- analyses (owned by the analysis modules) ---
 from cemlab.agreement import agreement, agreement_gap  # noqa: E402
+from cemlab.scorecard import dimension_scorecard, scorecard  # noqa: E402
 from cemlab.drivers import importance_performance, key_drivers  # noqa: E402
 from cemlab.nps import nps, nps_difference  # noqa: E402
 from cemlab.reliability import cronbach_alpha, item_reliability, reliability  # noqa: E402
@@ -42,6 +43,8 @@ __all__ = [
     "__version__",
     "agreement",
     "agreement_gap",
+    "dimension_scorecard",
+    "scorecard",
     "AnalysisError",
     "CemlabError",
     "DataError",
