@@ -68,19 +68,63 @@ def cover(
     min_group_size: int,
     date: str,
 ) -> HTML:
-    """The report's first block: title, client, wave, respondents per group, date."""
-    total = sum(int(n) for n in group_sizes.values())
-    rows = [("Client", client)]
+    """The report's first block: title, client, wave, respondents per group, date.
+
+    A group below ``min_group_size`` is "fewer than N". The total is shown, so the other
+    groups' exact sizes would give the small group's away (total minus the rest): while any
+    group is hidden, a single other group is shown as "at least" the size it has whatever the
+    hidden ones hold, and several others as "at least N".
+    """
+    sizes = {level: int(n) for level, n in group_sizes.items()}
+    total = sum(sizes.values())
+    hidden = [level for level, n in sizes.items() if n < min_group_size]
+    shown = [level for level in sizes if level not in hidden]
+    if hidden and len(shown) == 1:
+        floor = total - len(hidden) * (min_group_size - 1)
+    else:
+        floor = min_group_size
+    rows: list[tuple[str, object]] = [("Client", client)]
     if wave not in (None, ""):
         rows.append(("Wave", wave))
     rows.append(("Respondents", respondents_text(total, min_group_size)))
-    rows += [
-        (f"– {level}", respondents_text(int(n), min_group_size))
-        for level, n in group_sizes.items()
-    ]
+    for level, n in sizes.items():
+        if level in hidden or not hidden:
+            rows.append((f"– {level}", respondents_text(n, min_group_size)))
+        else:
+            rows.append((f"– {level}", f"at least {max(floor, min_group_size):,}"))
     rows.append(("Date", date))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     return HTML(f'<h1>{escape(title)}</h1><dl class="cemlab-cover">{items}</dl>')
+
+
+def confidential(table: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """The table as a client may see it: no group size of a suppressed row.
+
+    The analyses blank a suppressed row's values but keep its bases (``n``, ``n_<group>``) and
+    say why in ``suppressed_reason`` ("n = 4 < 5"); a base below ``min_group_size`` is itself
+    the figure to protect, and the base of a row hidden to protect another gives that one away
+    by subtraction. So every base of a suppressed row is blanked and the reason keeps only the
+    rule ("n < 5"). Rows that are not suppressed are unchanged.
+    """
+    if "suppressed" not in table.columns:
+        return table
+    out = table.copy()
+    hidden = out["suppressed"].fillna(False).astype(bool)
+    for column in out.columns:
+        if _is_base(column):
+            out[column] = out[column].astype(float).where(~hidden)
+    if "suppressed_reason" in out.columns:
+        out["suppressed_reason"] = out["suppressed_reason"].map(
+            lambda reason: reason if _is_missing(reason) else _BASE_IN_REASON.sub(r"\1 <", reason)
+        )
+    return out
+
+
+_BASE_IN_REASON = re.compile(r"\b(n(?:_\w+)?) = [\d.,]+ <")
+
+
+def _is_base(column: object) -> bool:
+    return isinstance(column, str) and (column == "n" or column.startswith("n_"))
 
 
 def table_html(table: pd.DataFrame) -> str:
@@ -221,16 +265,23 @@ class ReportTables:
     parameter; when it is None (a notebook run by hand) nothing is written.
     """
 
-    def __init__(self, folder: str | Path | None) -> None:
+    def __init__(self, folder: str | Path | None, *, min_group_size: int) -> None:
         self.folder = Path(folder) if folder else None
+        self.min_group_size = min_group_size
         self.tables: dict[str, pd.DataFrame] = {}
         self.key_figures: dict[str, float | str] = {}
 
     def add(self, name: str, table: pd.DataFrame | None) -> pd.DataFrame | None:
-        """Keep ``table`` under ``name`` (a file name: letters, digits, ``_``, ``-``)."""
+        """Keep ``table`` under ``name`` (a file name: letters, digits, ``_``, ``-``).
+
+        Returns the table as the client may see it (`confidential`): show and chart that one.
+        """
         if not _TABLE_NAME.match(name) or name == KEY_FIGURES_TABLE:
             raise ValueError(f"table name {name!r}: use letters, digits, '_' or '-'")
-        if table is not None and len(table) > 0:
+        if table is None:
+            return None
+        table = confidential(table, self.min_group_size)
+        if len(table) > 0:
             self.tables[name] = table
         return table
 
@@ -240,9 +291,9 @@ class ReportTables:
             return
         self.key_figures[label] = value
 
-    def respondents(self, n: int, min_group_size: int) -> None:
+    def respondents(self, n: int) -> None:
         """The client's total respondents, shown on the index only when not a small group."""
-        if n >= min_group_size:
+        if n >= self.min_group_size:
             self.key_figures = {RESPONDENTS_FIGURE: n, **self.key_figures}
 
     def key_figures_table(self) -> pd.DataFrame:

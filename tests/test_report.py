@@ -32,8 +32,47 @@ def test_cover_escapes_the_title_and_hides_small_groups():
     assert EVIL not in page and ESCAPED in page
     assert "<dd>fewer than 5</dd>" in page  # management: 4 is never shown
     assert ">4<" not in page
-    assert "<dd>30</dd>" in page and "<dd>34</dd>" in page  # staff and the total
+    assert "<dd>34</dd>" in page  # the total
+    # staff is not 30: with the total shown that would give management's 4 away; at least
+    # 34 - 4 holds whatever management's true size below 5
+    assert "<dd>at least 30</dd>" in page and "<dd>30</dd>" not in page
     assert "<dd>2026</dd>" in page and "<dd>2026-11-23</dd>" in page
+
+
+def test_cover_with_no_small_group_gives_every_size():
+    page = report.cover(client="acme", title="Acme", wave=None,
+                        group_sizes={"management": 6, "staff": 30, "board": 5},
+                        min_group_size=5, date="today").data
+    assert all(f"<dd>{n}</dd>" in page for n in (6, 30, 5, 41))
+
+
+def test_cover_with_several_other_groups_gives_only_the_minimum():
+    page = report.cover(client="acme", title="Acme", wave=None,
+                        group_sizes={"management": 2, "staff": 30, "board": 9},
+                        min_group_size=5, date="today").data
+    assert "<dt>– staff</dt><dd>at least 5</dd>" in page
+    assert "<dt>– board</dt><dd>at least 5</dd>" in page
+    assert "<dd>30</dd>" not in page and "<dd>9</dd>" not in page
+
+
+def test_confidential_blanks_the_bases_of_suppressed_rows():
+    frame = pd.DataFrame({
+        "item": ["a", "a", "a"], "group": ["management", "staff", "all"],
+        "n": [4, 96, 100], "pct_agree": [50.0, 30.0, 31.0],
+    })
+    table = suppress(frame, min_group_size=5)
+    table.loc[1, ["pct_agree", "suppressed", "suppressed_reason"]] = [np.nan, True, "hidden too"]
+    shown = report.confidential(table, min_group_size=5)
+    assert shown["n"].isna().tolist() == [True, True, False]  # 4 and 96 (= 100 - 4) go
+    assert shown["suppressed_reason"].tolist() == ["n < 5", "hidden too", ""]
+    assert table["n"].tolist() == [4, 96, 100]  # the analysis result itself is unchanged
+    gap = pd.DataFrame({"n_management": [4.0], "n_staff": [96.0], "gap_pct": [np.nan],
+                        "suppressed": [True], "suppressed_reason": ["n_management = 4 < 5"]})
+    shown = report.confidential(gap, min_group_size=5)
+    assert shown[["n_management", "n_staff"]].isna().all(axis=None)
+    assert shown["suppressed_reason"].iloc[0] == "n_management < 5"
+    plain = pd.DataFrame({"n": [3]})
+    assert report.confidential(plain, 5) is plain  # no suppression recorded: nothing to do
 
 
 def test_cover_leaves_out_a_missing_wave():
@@ -111,25 +150,28 @@ def test_value_reads_one_unsuppressed_number():
 
 
 def test_report_tables_write_csv_xlsx_and_key_figures(tmp_path):
-    tables = report.ReportTables(tmp_path / "tables")
+    tables = report.ReportTables(tmp_path / "tables", min_group_size=5)
     scores = pd.DataFrame({"item": ["a"], "mean": [6.5]})
     assert tables.add("scores", scores) is scores
     tables.add("empty", pd.DataFrame({"x": []}))  # nothing to write
     tables.add("missing", None)
     tables.key_figure("Mean score", 6.5)
     tables.key_figure("NPS", float("nan"))  # suppressed: left out
-    tables.respondents(42, min_group_size=5)
+    tables.respondents(42)
+    small = suppress(pd.DataFrame({"group": ["x"], "n": [2.0], "mean": [4.0]}), min_group_size=5)
+    assert tables.add("small", small)["n"].isna().all()  # shown as the client may see it
     written = {p.name for p in tables.save()}
-    assert written == {"scores.csv", "key_figures.csv", "tables.xlsx"}
+    assert written == {"scores.csv", "small.csv", "key_figures.csv", "tables.xlsx"}
+    assert pd.read_csv(tmp_path / "tables" / "small.csv")["n"].isna().all()
     figures = pd.read_csv(tmp_path / "tables" / "key_figures.csv")
     assert figures.to_dict("list") == {"figure": ["Respondents", "Mean score"], "value": [42, 6.5]}
     assert set(pd.ExcelFile(tmp_path / "tables" / "tables.xlsx").sheet_names) == {
-        "scores", "key_figures"}
+        "scores", "small", "key_figures"}
 
 
 def test_report_tables_keep_small_totals_and_bad_names_out(tmp_path):
-    tables = report.ReportTables(None)
-    tables.respondents(3, min_group_size=5)
+    tables = report.ReportTables(None, min_group_size=5)
+    tables.respondents(3)
     assert tables.key_figures == {}
     assert tables.save() == []  # a notebook run by hand writes nothing
     with pytest.raises(ValueError, match="table name"):
