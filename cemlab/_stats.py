@@ -11,20 +11,28 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 #: Names accepted for ``adjust=``, mapped to statsmodels' method names.
-ADJUSTMENTS = {"holm": "holm", "fdr_bh": "fdr_bh", "bh": "fdr_bh", "bonferroni": "bonferroni"}
+ADJUSTMENTS = {"holm": "holm", "fdr_bh": "fdr_bh", "bh": "fdr_bh", "bonferroni": "bonferroni",
+               "none": None}
+
+
+def check_adjust(method: str | None) -> None:
+    """Raise a clear ValueError for an unknown ``adjust=`` name (before any work is done)."""
+    if method is not None and method not in ADJUSTMENTS:
+        raise ValueError(
+            f"adjust must be one of {', '.join(ADJUSTMENTS)} or None; got {method!r}"
+        )
 
 
 def adjust_p(p_values: pd.Series | np.ndarray, method: str | None = "holm") -> np.ndarray:
     """P-values adjusted across the tests that have one (NaN stays NaN).
 
-    ``method``: ``"holm"`` (Holm 1979), ``"fdr_bh"`` (Benjamini–Hochberg 1995), ``"bonferroni"``
-    or None for no adjustment; computed by ``statsmodels.stats.multitest.multipletests``.
+    ``method``: ``"holm"`` (Holm 1979), ``"fdr_bh"`` / ``"bh"`` (Benjamini–Hochberg 1995),
+    ``"bonferroni"``, or ``"none"`` / None for no adjustment; computed by ``statsmodels.stats.multitest.multipletests``.
     """
+    check_adjust(method)
     p = np.asarray(p_values, dtype=float)
-    if method is None:
+    if method is None or ADJUSTMENTS[method] is None:
         return p.copy()
-    if method not in ADJUSTMENTS:
-        raise ValueError(f"adjust must be one of {sorted(ADJUSTMENTS)} or None, got {method!r}")
     out = np.full_like(p, np.nan)
     present = ~np.isnan(p)
     if present.any():

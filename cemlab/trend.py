@@ -11,17 +11,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from cemlab._inputs import group_size_threshold
+from cemlab._stats import adjust_p, check_adjust, two_proportion_z
 from cemlab.exceptions import AnalysisError
 from cemlab.nps import nps_difference
 from cemlab.results import ResultTable, result_table, suppress
 from cemlab.survey import Survey
 
-#: Accepted names of the p-value adjustments (statsmodels ``multipletests`` methods).
-ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh", "bonferroni": "bonferroni",
-               "none": None}
 SIGNIFICANCE = 0.05
 
 
@@ -30,30 +27,6 @@ def _agree_share(survey: Survey, item: str) -> tuple[int, int]:
     answers = survey.responses[item].dropna()
     low, high = survey.instrument.bands_of(item).agree
     return int(answers.between(low, high).sum()), len(answers)
-
-
-def _two_proportion_p(agree_a: int, n_a: int, agree_b: int, n_b: int) -> float:
-    """Two-sided p of the pooled two-proportion z-test, no continuity correction."""
-    if min(n_a, n_b) == 0:
-        return np.nan
-    pooled = (agree_a + agree_b) / (n_a + n_b)
-    if pooled in (0.0, 1.0):
-        return 1.0  # both waves all-agree (or none): no difference to test
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
-    z = (agree_a / n_a - agree_b / n_b) / se
-    return float(2 * stats.norm.sf(abs(z)))
-
-
-def _adjusted(p_values: pd.Series, method: str | None) -> pd.Series:
-    """P-values adjusted across the items that have one (NaN stays NaN)."""
-    out = pd.Series(np.nan, index=p_values.index)
-    present = p_values.notna()
-    if not present.any():
-        return out
-    if method is None:
-        return p_values.copy()
-    out[present] = multipletests(p_values[present].to_numpy(), method=method)[1]
-    return out
 
 
 def _items(current: Survey, previous: Survey, items: Sequence[str] | None) -> list[str]:
@@ -130,8 +103,7 @@ def trend(
     >>> client = cemlab.load_client("params/kestrel-mobile.yaml")  # doctest: +SKIP
     >>> cemlab.trend(client.survey, client.previous)  # doctest: +SKIP
     """
-    if adjust not in ADJUSTMENTS:
-        raise ValueError(f"adjust must be one of {', '.join(ADJUSTMENTS)}; got {adjust!r}")
+    check_adjust(adjust)
     threshold = group_size_threshold(current, min_group_size)
     rows = []
     for item in _items(current, previous, items):
@@ -157,7 +129,7 @@ def trend(
             "pct_agree_previous": pct_before,
             "pct_agree_current": pct_now,
             "change_pct_agree": pct_now - pct_before,
-            "p_value_pct": _two_proportion_p(agree_now, n_now, agree_before, n_before),
+            "p_value_pct": float(two_proportion_z(agree_now, n_now, agree_before, n_before)[1]),
             "n_previous": n_before,
             "n_current": n_now,
         })
@@ -166,11 +138,10 @@ def trend(
     for side in ("previous", "current"):
         table = suppress(table, n_column=f"n_{side}", min_group_size=threshold,
                          value_columns=[f"mean_{side}", f"pct_agree_{side}", *derived])
-    method = ADJUSTMENTS[adjust]
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_mean",
-                 _adjusted(table["p_value_mean"], method))
+                 adjust_p(table["p_value_mean"], adjust))
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_pct",
-                 _adjusted(table["p_value_pct"], method))
+                 adjust_p(table["p_value_pct"], adjust))
     table.insert(table.columns.get_loc("n_previous"), "significant",
                  (table["p_adjusted_mean"] < SIGNIFICANCE)
                  | (table["p_adjusted_pct"] < SIGNIFICANCE))
