@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -177,15 +177,41 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def show(table: pd.DataFrame | None, empty: str = "") -> HTML | None:
+def show(
+    table: pd.DataFrame | None, empty: str = "", *, columns: Sequence[str] | None = None
+) -> HTML | None:
     """The table, or the one-line note ``empty`` when there is none or it has no rows.
 
     With no ``empty`` note nothing is shown: for a second table of a section whose first
-    already said, in one line, why there is no data.
+    already said, in one line, why there is no data. ``columns`` picks what a reader needs
+    from a wide table (those the table lacks are skipped; its suppression marks are kept);
+    the CSV keeps every column.
     """
     if table is None or len(table) == 0:
         return note(empty) if empty else None
+    if _all_suppressed(table):
+        return note(f"{getattr(table, 'title', '') or 'This table'}: every figure is suppressed "
+                    f"({_reasons(table)}).")
+    if columns is not None:
+        keep = [c for c in [*columns, *_SUPPRESSION_COLUMNS] if c in table.columns]
+        table = table[list(dict.fromkeys(keep))]
     return HTML(table_html(table))
+
+
+_SUPPRESSION_COLUMNS = ("suppressed", "suppressed_reason")
+
+
+def _all_suppressed(table: pd.DataFrame) -> bool:
+    return "suppressed" in table.columns and bool(
+        table["suppressed"].fillna(False).astype(bool).all()
+    )
+
+
+def _reasons(table: pd.DataFrame) -> str:
+    if "suppressed_reason" not in table.columns:
+        return "too few respondents"
+    reasons = [r for r in dict.fromkeys(table["suppressed_reason"].dropna()) if r]
+    return "; ".join(reasons) or "too few respondents"
 
 
 def chart(draw: Callable[..., Any], table: pd.DataFrame | None, **options: Any) -> None:
@@ -194,9 +220,7 @@ def chart(draw: Callable[..., Any], table: pd.DataFrame | None, **options: Any) 
     A table whose every row is suppressed draws nothing either: a chart of grey "suppressed"
     labels says no more than the table above it.
     """
-    if table is None or len(table) == 0:
-        return
-    if "suppressed" in table.columns and table["suppressed"].fillna(False).astype(bool).all():
+    if table is None or len(table) == 0 or _all_suppressed(table):
         return
     import matplotlib.pyplot as plt
 
@@ -244,6 +268,7 @@ def journey_drivers(feedback: Survey | None) -> list[str] | None:
 def value(table: pd.DataFrame | None, column: str, **where: object) -> float | None:
     """One number of a result table, for a key figure: ``value(nps_table, "nps", segment="all")``.
 
+    Several matching rows must agree (two statements tied for lowest have one lowest mean).
     None when there is no table, no such row, or the value is suppressed (missing), so a
     hidden figure can never reach the index page through a key figure.
     """
@@ -252,9 +277,10 @@ def value(table: pd.DataFrame | None, column: str, **where: object) -> float | N
     rows = pd.DataFrame(table)
     for key, wanted in where.items():
         rows = rows[rows[key] == wanted]
-    if len(rows) != 1 or pd.isna(rows[column].iloc[0]):
-        return None
-    return float(rows[column].iloc[0])
+    values = rows[column].drop_duplicates()
+    if len(values) != 1 or pd.isna(values.iloc[0]):
+        return None  # no row, or rows that disagree (which would be meant?), or suppressed
+    return float(values.iloc[0])
 
 
 class ReportTables:

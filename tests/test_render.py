@@ -477,3 +477,49 @@ def test_trend_matches_cemlab_trend(demo):
     for row in expected.itertuples():
         assert f">{row.mean_current:.2f}<" in page and f">{row.change_mean:.2f}<" in page
     assert "No previous wave was given" in pages["brightmart"]
+
+
+def test_agreement_gap_matches_cemlab(demo):
+    from cemlab.agreement import agreement_gap
+
+    _, _, pages = demo
+    expected = agreement_gap(demo_client("kestrel-mobile").survey, min_group_size=5)
+    page = pages["kestrel-mobile"]
+    for row in expected.itertuples():
+        assert f">{row.pct_agree_management:.1f}<" in page
+        assert f">{row.pct_agree_staff:.1f}<" in page
+        assert f">{row.gap_pct:.1f}<" in page
+
+
+def test_scorecard_matches_cemlab_with_target_and_benchmark_gaps(demo):
+    from cemlab.scorecard import scorecard
+
+    result, _, pages = demo
+    expected = scorecard(demo_client("kestrel-mobile").survey, target=7.0,
+                         benchmark="polska-2008", min_group_size=5)
+    page = pages["kestrel-mobile"]
+    for row in expected.itertuples():
+        assert f">{row.mean:.2f}<" in page and f">{row.gap_to_target:.2f}<" in page
+    benchmarked = expected.dropna(subset=["gap_to_benchmark"])
+    assert len(benchmarked) > 0
+    for row in benchmarked.itertuples():
+        assert f">{row.benchmark_mean:.2f}<" in page and f">{row.gap_to_benchmark:.2f}<" in page
+    lowest = float(expected.loc[expected["lowest"], "mean"].iloc[0])
+    assert by_client(result)["kestrel-mobile"].key_figures["Lowest statement, mean"] == lowest
+
+
+def test_a_group_below_the_minimum_shows_no_figures(demo):
+    """Brightmart has 4 managers: no management figure in its HTML or its tables."""
+    _, reports, pages = demo
+    page = pages["brightmart"]
+    assert "Agreement gap: management - staff: every figure is suppressed" in page
+    for path in (reports / "brightmart" / "tables").glob("*.csv"):
+        table = pd.read_csv(path)
+        for column in table.columns:
+            if "management" in column and "benchmark" not in column:  # 2008's are public
+                assert table[column].isna().all(), f"{path.name}: {column}"
+        if "group" in table.columns:
+            management = table[table["group"] == "management"]
+            numbers = management.select_dtypes("number").drop(columns="n", errors="ignore")
+            assert numbers.isna().all(axis=None), path.name
+            assert management["n"].isna().all(), path.name  # not even its size

@@ -122,6 +122,24 @@ def test_chart_draws_only_a_table_with_something_to_show():
     assert drawn == [(2, {"wrap": 30})]
 
 
+def test_show_picks_columns_and_keeps_title_and_suppression_marks():
+    frame = pd.DataFrame({"item": ["a", "b"], "n": [9.0, 3.0], "mean": [6.5, 7.25],
+                          "sd": [1.234, 2.0]})
+    table = result_table(suppress(frame, min_group_size=5), title="Scores")
+    html = report.show(table, columns=["item", "mean", "not_there"]).data
+    assert "Scores" in html and "6.50" in html and ">suppressed<" in html
+    assert "1.23" not in html and ">sd<" not in html
+
+
+def test_show_says_in_one_line_when_every_figure_is_suppressed():
+    frame = pd.DataFrame({"item": ["a", "b"], "n_management": [4.0, 4.0], "mean": [6.5, 7.0]})
+    table = report.confidential(
+        result_table(suppress(frame, n_column="n_management", min_group_size=5), title="Gap"), 5
+    )
+    html = report.show(table, "unused").data
+    assert html == '<p class="cemlab-note">Gap: every figure is suppressed (n_management &lt; 5).</p>'
+
+
 def test_attempt_turns_lack_of_data_into_a_note_and_lets_bugs_through():
     assert report.attempt(lambda x: x * 2, 21) == (42, "")
 
@@ -144,7 +162,9 @@ def test_value_reads_one_unsuppressed_number():
     assert report.value(table, "nps", segment="all") == 12.5
     assert report.value(table, "nps", segment="small") is None  # suppressed
     assert report.value(table, "nps", segment="nowhere") is None
-    assert report.value(table, "nps") is None  # two rows: which one?
+    assert report.value(table, "nps") is None  # two rows that disagree: which one?
+    tied = pd.DataFrame({"mean": [5.5, 5.5, 7.0], "lowest": [True, True, False]})
+    assert report.value(tied, "mean", lowest=True) == 5.5
     assert report.value(None, "nps") is None
     assert report.value(table, "missing_column") is None
 
