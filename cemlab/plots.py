@@ -384,6 +384,8 @@ def scorecard_chart(
         `cemlab.scorecard.scorecard` output: ``item``, ``mean``, and optionally
         ``mean_ci_low``/``mean_ci_high``, ``lowest``, ``target``, ``benchmark_mean``,
         ``statement``, ``suppressed``. Items are drawn in table order, top to bottom.
+        `cemlab.scorecard.dimension_scorecard` output draws the same way with
+        ``label_column="title"``.
     ax
         Where to draw; a new figure sized to the items when None.
     label_column, wrap_width
@@ -396,7 +398,8 @@ def scorecard_chart(
     of hollow diamonds labelled ``benchmark``. Suppressed items carry a grey label only.
     """
     table = pd.DataFrame(scorecard_table).reset_index(drop=True)
-    _require(table, ["item", "mean"], "scorecard_chart")
+    _require(table, ["mean", label_column if label_column in table else "item"],
+             "scorecard_chart")
     labels = [_row_label(row, label_column, wrap_width) for _, row in table.iterrows()]
     ax = _axes(ax, labels)
     y = _item_rows(ax, labels)
@@ -447,7 +450,7 @@ def scorecard_chart(
             ax.scatter(table.loc[has_target, "target"], y[has_target.to_numpy()], marker="|",
                        s=250, color=REFERENCE, label="target", zorder=2)
     ax.set_xlabel("mean score (95% CI)")
-    _legend_below(ax, 4)
+    _legend_below(ax, 2)
     return ax
 
 
@@ -575,7 +578,7 @@ def importance_performance_chart(
     ax.margins(0.15)
     ax.set_xlabel("performance (mean score)")
     ax.set_ylabel("importance (% share of R²)")
-    _legend_below(ax, 4)
+    _legend_below(ax, 2)
     return ax
 
 

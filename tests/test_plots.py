@@ -429,3 +429,31 @@ def test_trend_chart_on_real_trend_output(kestrel):
     assert _scatter(ax, "current")[:, 0] == pytest.approx(shown["pct_agree_current"].to_numpy())
     assert _scatter(ax, "previous")[:, 0] == pytest.approx(shown["pct_agree_previous"].to_numpy())
     assert len(ax.get_yticklabels()) == len(table)
+
+
+def test_diverging_bars_and_dumbbell_on_real_agreement_output(kestrel):
+    from cemlab.agreement import agreement, agreement_gap
+
+    table = agreement(kestrel.survey)
+    ax = plots.diverging_bars(table)
+    shown = table[~table["suppressed"]]
+    assert [w for _, _, w in _bars(ax, "agree")] == pytest.approx(shown["pct_agree"].to_numpy())
+    assert len(ax.get_yticklabels()) == table["item"].nunique()
+    gap = agreement_gap(kestrel.survey)
+    ax = plots.dumbbell(gap)
+    shown = gap[~gap["suppressed"]]
+    assert _scatter(ax, "staff")[:, 0] == pytest.approx(shown["pct_agree_staff"].to_numpy())
+    stars = [t.get_text() for t in ax.texts if t.get_text().endswith("*")]
+    assert len(stars) == int(shown["significant"].sum())
+
+
+def test_scorecard_chart_on_real_scorecard_output(kestrel):
+    from cemlab.scorecard import dimension_scorecard, scorecard
+
+    table = scorecard(kestrel.survey, target=7.0, benchmark="polska-2008")
+    ax = plots.scorecard_chart(table)
+    x, _ = _errorbar(ax, "lowest")
+    assert x == pytest.approx(table.loc[table["lowest"], "mean"].to_numpy())
+    dimensions = dimension_scorecard(kestrel.survey, target=7.0)
+    ax = plots.scorecard_chart(dimensions, label_column="title")
+    assert _ytick_texts(ax)[0] == plots.wrap(dimensions["title"].iloc[0])
