@@ -265,6 +265,11 @@ def journey_drivers(feedback: Survey | None) -> list[str] | None:
     ]
 
 
+def item_dimensions(instrument: Instrument) -> dict[str, str]:
+    """Item id -> dimension id, for charts that group statements by best practice."""
+    return {item.id: dimension.id for dimension in instrument.dimensions for item in dimension.items}
+
+
 def value(table: pd.DataFrame | None, column: str, **where: object) -> float | None:
     """One number of a result table, for a key figure: ``value(nps_table, "nps", segment="all")``.
 

@@ -523,3 +523,14 @@ def test_a_group_below_the_minimum_shows_no_figures(demo):
             numbers = management.select_dtypes("number").drop(columns="n", errors="ignore")
             assert numbers.isna().all(axis=None), path.name
             assert management["n"].isna().all(), path.name  # not even its size
+
+
+def test_strongest_correlations_match_cemlab(demo):
+    from cemlab.correlation import top_pairs
+
+    _, reports, pages = demo
+    expected = top_pairs(demo_client("kestrel-mobile").survey, k=10, min_group_size=5)
+    page = pages["kestrel-mobile"]
+    for row in expected.itertuples():
+        assert f">{row.r:.2f}<" in page
+    assert (reports / "kestrel-mobile" / "tables" / "correlation_matrix.csv").is_file()

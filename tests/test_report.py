@@ -275,3 +275,10 @@ def test_journey_drivers_leave_overall_satisfaction_out():
     assert drivers == ["sat_awareness", "sat_purchase", "sat_onboarding", "sat_service",
                        "sat_billing"]
     assert report.journey_drivers(None) is None
+
+
+def test_item_dimensions_maps_every_item_to_its_practice():
+    instrument = load_instrument("cem-maturity")
+    mapping = report.item_dimensions(instrument)
+    assert set(mapping) == set(instrument.item_ids)
+    assert mapping["lead_decisions"] == "leadership" and mapping["kpi_reward"] == "kpis"
