@@ -457,3 +457,16 @@ def test_scorecard_chart_on_real_scorecard_output(kestrel):
     dimensions = dimension_scorecard(kestrel.survey, target=7.0)
     ax = plots.scorecard_chart(dimensions, label_column="title")
     assert _ytick_texts(ax)[0] == plots.wrap(dimensions["title"].iloc[0])
+
+
+def test_correlation_heatmap_on_real_correlation_matrix(kestrel):
+    from cemlab.correlation import correlation_matrix
+
+    matrix = correlation_matrix(kestrel.survey)
+    instrument = kestrel.survey.instrument
+    dimensions = {item: instrument.dimension_of(item).id for item in matrix.index}
+    ax = plots.correlation_heatmap(matrix, dimensions=dimensions)
+    drawn = np.ma.getdata(ax.collections[0].get_array()).reshape(matrix.shape)
+    np.testing.assert_allclose(drawn, matrix.to_numpy())
+    changes = len(set(dimensions.values())) - 1  # one line across, one down, per boundary
+    assert len(ax.get_lines()) == 2 * changes
