@@ -28,6 +28,13 @@ from cemlab.params import Client, Params, load_client, load_params  # noqa: E402
 # --- analyses (owned by the analysis modules) ---
 from cemlab.agreement import agreement, agreement_gap  # noqa: E402
 from cemlab.scorecard import dimension_scorecard, scorecard  # noqa: E402
+from cemlab.correlation import (  # noqa: E402
+    correlation_matrix,
+    correlations,
+    correlations_with,
+    top_pairs,
+)
+from cemlab.findings import findings  # noqa: E402
 from cemlab.drivers import importance_performance, key_drivers  # noqa: E402
 from cemlab.nps import nps, nps_difference  # noqa: E402
 from cemlab.reliability import cronbach_alpha, item_reliability, reliability  # noqa: E402
@@ -45,6 +52,11 @@ __all__ = [
     "agreement_gap",
     "dimension_scorecard",
     "scorecard",
+    "correlation_matrix",
+    "correlations",
+    "correlations_with",
+    "findings",
+    "top_pairs",
     "AnalysisError",
     "CemlabError",
     "DataError",
