@@ -534,3 +534,22 @@ def test_strongest_correlations_match_cemlab(demo):
     for row in expected.itertuples():
         assert f">{row.r:.2f}<" in page
     assert (reports / "kestrel-mobile" / "tables" / "correlation_matrix.csv").is_file()
+
+
+def test_key_findings_are_cemlab_findings(demo):
+    from html import escape
+
+    from cemlab.findings import findings
+
+    result, _, pages = demo
+    expected = findings(demo_client("kestrel-mobile").survey, target=7.0,
+                        benchmark="polska-2008", min_group_size=5)
+    page = pages["kestrel-mobile"]
+    for sentence in expected["finding"]:  # as HTML text: < and & escaped, quotes as they are
+        assert escape(sentence, quote=False) in page
+    largest = float(expected.loc[expected["kind"] == "largest gap", "value"].iloc[0])
+    figures = by_client(result)["kestrel-mobile"].key_figures
+    assert figures["Largest management-staff gap, points"] == pytest.approx(largest)
+    # Brightmart's four managers: the finding says no gap can be reported, with no figure
+    assert "No management - staff gap can be reported" in pages["brightmart"]
+    assert "Largest management-staff gap, points" not in by_client(result)["brightmart"].key_figures
