@@ -213,6 +213,8 @@ def correlation_matrix(
 
     Parameters
     ----------
+    method, min_group_size, items
+        As in `correlations`.
     order
         ``"dimension"`` (default): items grouped by best practice in questionnaire order;
         None: the order of ``items``.
@@ -300,6 +302,13 @@ def correlations_with(
     adjust: str | None = "fdr_bh",
 ) -> ResultTable:
     """One statement against every other, strongest first.
+
+    Parameters
+    ----------
+    item
+        The statement's item id (e.g. ``"lead_decisions"``).
+    method, min_group_size, adjust
+        As in `correlations`.
 
     Returns
     -------
