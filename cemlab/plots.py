@@ -1,8 +1,7 @@
 """Every cemlab chart, drawn from the result table it shows, in one colour-blind-safe palette.
 
-Each function takes a result table (as the analysis returned it) plus ``ax=None`` and returns the
-matplotlib Axes, like seaborn. Suppressed values are never drawn: their row carries a grey
-"suppressed (…)" label instead. Client text (statements, segment names) is shown literally.
+Each function takes a result table plus ``ax=None`` and returns the Axes; suppressed values are
+never drawn but marked "suppressed (…)" in grey; client text is shown literally (no mathtext).
 """
 
 from __future__ import annotations
@@ -132,14 +131,14 @@ def _axes(
     return new
 
 
-def _is_suppressed(row: pd.Series) -> bool:
-    flag = row.get("suppressed", False)
-    return bool(flag) if pd.notna(flag) else False
-
-
 def _is_true(row: pd.Series, column: str) -> bool:
+    """A flag column of a row (``suppressed``, ``significant``); missing counts as False."""
     flag = row.get(column, False)
     return bool(flag) if pd.notna(flag) else False
+
+
+def _is_suppressed(row: pd.Series) -> bool:
+    return _is_true(row, "suppressed")
 
 
 def _missing_label(row: pd.Series, empty: str) -> str:
