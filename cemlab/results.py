@@ -85,6 +85,12 @@ class ResultTable(pd.DataFrame):
                 {"selector": "td, th", "props": "padding: 2px 8px;"},
             ]
         )
+        text_columns = [
+            c for c in frame.columns
+            if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object
+        ]
+        if text_columns:  # words read from the left; numbers stay right-aligned
+            styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
         return styler.hide(axis="index") if _is_default_index(frame) else styler
 
     def _repr_html_(self) -> str:  # JupyterLab display

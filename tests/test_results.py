@@ -48,6 +48,7 @@ def test_result_table_stays_a_dataframe_and_marks_suppressed_cells():
     html = table._repr_html_()
     assert "58.3" in html and "66.7" not in html
     assert "suppressed" in html and "Agreement &lt;by&gt; group" in html
+    assert "text-align: left" in html  # the statement text is left-aligned
 
 
 def test_write_tables_writes_csv_and_one_workbook(tmp_path):
