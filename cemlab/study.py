@@ -1,0 +1,178 @@
+"""The 2008 Polish study side by side with cemlab: each published figure, reproduced.
+
+`reproduce_2008` recomputes every figure of the benchmark table (F1-F12) from survey data with
+cemlab's own analyses and says whether it matches; `practice_view` is one best practice's
+statements, as the workshop shows them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cemlab._inputs import as_survey
+from cemlab.agreement import agreement
+from cemlab.benchmarks import load_benchmark
+from cemlab.correlation import correlations
+from cemlab.results import ResultTable, result_table
+from cemlab.scorecard import scorecard
+from cemlab.survey import Survey
+
+#: The study's stand-in data shipped with cemlab (see data/README.md).
+STUDY_DATA = Path(__file__).resolve().parents[1] / "data" / "polska-2008.csv"
+
+_PERCENT = {"pct_agree", "pct_disagree", "net_agree"}
+
+
+def _published(row: pd.Series) -> str:
+    unit = "%" if row["statistic"] in {"pct_agree", "pct_disagree"} else ""
+    stat = {"net_agree": "% agree - % disagree = ", "spearman_r": "r "}.get(row["statistic"], "")
+    if row["relation"] == "max":
+        return "the strongest pair"
+    if row["relation"] == "min":
+        return "the lowest mean"
+    sign = {"eq": "", "gt": "> ", "ge": "≥ "}[row["relation"]]
+    value = f"{row['value']:g}"
+    if row["statistic"] == "spearman_r":
+        return f"r {sign}{value}"
+    return f"{stat}{sign}{value}{unit}"
+
+
+def _agreement_value(table: pd.DataFrame, item: str, group: str, statistic: str) -> float:
+    rows = table[(table["item"] == item) & (table["group"] == group)]
+    return float(rows[statistic].iloc[0]) if len(rows) else np.nan
+
+
+def _mean_value(card: pd.DataFrame, item: str, group: str) -> float:
+    column = "mean" if group == "all" else f"mean_{group}"
+    return float(card.loc[item, column])
+
+
+def reproduce_2008(
+    survey: Survey | str | Path | None = None,
+    benchmark: str | pd.DataFrame = "polska-2008",
+) -> ResultTable:
+    """Every published figure of the 2008 study next to the figure cemlab computes.
+
+    Parameters
+    ----------
+    survey
+        The data to check: a `Survey`, a path to load with `cemlab.load`, or None for the
+        shipped ``data/polska-2008.csv``.
+    benchmark
+        The published figures (`cemlab.benchmarks.load_benchmark` name or table).
+
+    Returns
+    -------
+    ResultTable
+        One row per published figure: ``figure`` (F1-F12), ``quote`` (the study's sentence),
+        ``item``, ``group``, ``statistic``, ``published`` (as the study states it),
+        ``reproduced`` (cemlab's figure, rounded for reading), ``value`` (unrounded), ``ok``.
+
+    Notes
+    -----
+    Percentages come from `cemlab.agreement` (bands of the instrument), means from
+    `cemlab.scorecard`, correlations from `cemlab.correlations` (Spearman). ``eq`` figures match
+    within their tolerance (±1 point, ±0.05 on means); ``gt``/``ge`` as inequalities; ``max``:
+    the pair is the strongest of all pairs; ``min``: the item has the lowest mean of all items.
+    """
+    from cemlab.io import load  # the loader pulls in file-format libraries; only load when asked
+
+    if survey is None or isinstance(survey, (str, Path)):
+        survey = load(STUDY_DATA if survey is None else survey)
+    survey = as_survey(survey)
+    figures = benchmark if isinstance(benchmark, pd.DataFrame) else load_benchmark(benchmark)
+    shares = agreement(survey)
+    card = scorecard(survey, benchmark=None).set_index("item")
+    pairs = correlations(survey, method="spearman")
+    strongest = pairs.loc[pairs["r"].abs().sort_values(ascending=False).index]
+    rows = []
+    for _, fig in figures.iterrows():
+        item, group, statistic, relation = fig["item"], fig["group"], fig["statistic"], fig["relation"]
+        if statistic == "spearman_r":
+            pair = pairs[
+                ((pairs["item_a"] == item) & (pairs["item_b"] == fig["other_item"]))
+                | ((pairs["item_b"] == item) & (pairs["item_a"] == fig["other_item"]))
+            ]
+            value = float(pair["r"].iloc[0])
+            top_a, top_b = strongest.iloc[0][["item_a", "item_b"]]
+            runner_up = float(strongest["r"].iloc[1])
+            if relation == "max":
+                ok = {top_a, top_b} == {item, fig["other_item"]}
+                shown = f"r = {value:.2f} (next strongest pair r = {runner_up:.2f})"
+            else:
+                ok = value >= fig["value"]
+                shown = f"r = {value:.2f}"
+        elif statistic == "mean":
+            value = _mean_value(card, item, group)
+            if relation == "min":
+                others = card["mean"].drop(item)
+                ok = value < others.min()
+                shown = f"{value:.2f} (next lowest {others.min():.2f})"
+            else:
+                ok = _holds(value, fig)
+                shown = f"{value:.2f}"
+        else:
+            value = _agreement_value(shares, item, group, statistic)
+            ok = _holds(value, fig)
+            shown = f"{value:.1f}" + ("%" if statistic in {"pct_agree", "pct_disagree"} else "")
+        rows.append({
+            "figure": fig["figure"],
+            "quote": fig["quote"],
+            "item": item if pd.isna(fig["other_item"]) else f"{item} / {fig['other_item']}",
+            "group": group,
+            "statistic": statistic,
+            "published": _published(fig),
+            "reproduced": shown,
+            "value": value,
+            "ok": bool(ok),
+        })
+    table = pd.DataFrame(rows)
+    return result_table(
+        table,
+        title="The 2008 study's figures, reproduced",
+        notes=f"{int(table['ok'].sum())} of {len(table)} published figures reproduced.",
+    )
+
+
+def _holds(value: float, fig: pd.Series) -> bool:
+    if np.isnan(value):
+        return False
+    if fig["relation"] == "eq":
+        tolerance = fig["tolerance"] if pd.notna(fig["tolerance"]) else 0.0
+        return abs(value - fig["value"]) <= tolerance + 1e-9
+    if fig["relation"] == "gt":
+        return value > fig["value"]
+    if fig["relation"] == "ge":
+        return value >= fig["value"]
+    raise ValueError(f"relation {fig['relation']!r} does not apply to {fig['statistic']}")
+
+
+def practice_view(data: Survey | pd.DataFrame, dimension: str) -> ResultTable:
+    """One best practice's statements: % agree by group and mean, as a workshop shows them.
+
+    Returns
+    -------
+    ResultTable
+        The rows of `cemlab.agreement` for the dimension's items (every group and ``all``), with
+        the group's mean score from `cemlab.scorecard` beside them (suppressed as it is there).
+    """
+    survey = as_survey(data)
+    ids = [dim.id for dim in survey.instrument.dimensions]
+    if dimension not in ids:
+        raise ValueError(f"no best practice {dimension!r}; the instrument has {', '.join(ids)}")
+    shares = agreement(survey)
+    shares = shares[shares["dimension"] == dimension]
+    card = scorecard(survey, benchmark=None).set_index("item")
+    view = shares.assign(mean=[
+        card.loc[item, "mean" if group == "all" else f"mean_{group}"]
+        if group == "all" or f"mean_{group}" in card.columns else np.nan
+        for item, group in zip(shares["item"], shares["group"])
+    ])
+    columns = ["item", "statement", "group", "n", "pct_disagree", "pct_neutral", "pct_agree",
+               "mean", "suppressed"]
+    title = next(d.title for d in survey.instrument.dimensions if d.id == dimension)
+    return result_table(view[columns].reset_index(drop=True), title=title,
+                        min_group_size=shares.min_group_size)
