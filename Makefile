@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cemlab-installed
 
-.PHONY: test demo bench clean-reports
+.PHONY: test demo workshop bench clean-reports
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/cemlab render params/
+
+workshop: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/cemlab present notebooks/workshop.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python bench/analysis.py

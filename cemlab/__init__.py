@@ -42,13 +42,14 @@ from cemlab.trend import nps_trend, trend  # noqa: E402
 # --- plots ---
 from cemlab import plots  # noqa: E402
 # --- synth ---
-from cemlab.study import practice_view, reproduce_2008  # noqa: E402
+from cemlab.study import practice_brief, practice_view, reproduce_2008  # noqa: E402
 from cemlab.benchmarks import list_benchmarks, load_benchmark  # noqa: E402
 # --- render ---
 from cemlab.render import BatchResult, ClientResult, render_batch, render_client  # noqa: E402
 
 __all__ = [
     "__version__",
+    "practice_brief",
     "practice_view",
     "reproduce_2008",
     "agreement",

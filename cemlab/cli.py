@@ -46,6 +46,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0 if batch.ok else 1
 
 
+def _cmd_present(args: argparse.Namespace) -> int:
+    from cemlab.render import render_notebook
+
+    for path in render_notebook(args.notebook, args.reports, slides=not args.no_slides):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cemlab",
@@ -81,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_render)
+
+    p = sub.add_parser(
+        "present",
+        help="run a notebook (e.g. the workshop) and write it as HTML and reveal.js slides",
+        description="Run NOTEBOOK in its folder and write <reports>/<name>/<name>.html (no code, "
+        "offline), <name>.slides.html (reveal.js slides, loaded from unpkg.com when opened) and "
+        "the executed <name>.ipynb.",
+    )
+    p.add_argument("notebook", metavar="NOTEBOOK.ipynb", help="the notebook to run")
+    p.add_argument("--reports", default="reports", help="output folder (default: reports)")
+    p.add_argument("--no-slides", action="store_true", help="HTML only")
+    p.set_defaults(func=_cmd_present)
     return parser
 
 

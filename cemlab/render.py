@@ -665,6 +665,105 @@ def _export_html(executed: Path, target: Path, title: str) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+#: Where reveal.js comes from in slides (nbconvert's default): slides need it when opened.
+REVEAL_URL_PREFIX = "https://unpkg.com/reveal.js@4.0.2"
+
+
+def _export_slides(executed: Path, target: Path, title: str, reveal_prefix: str) -> None:
+    """Executed notebook -> reveal.js slides (no code), a slide per cell marked ``slide``."""
+    import nbformat
+    from nbconvert import SlidesExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title
+    exporter = SlidesExporter(
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        reveal_url_prefix=reveal_prefix,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    target.write_text(body, encoding="utf-8")
+
+
+def render_notebook(
+    notebook: str | Path,
+    output_dir: str | Path = "reports",
+    *,
+    slides: bool = True,
+    parameters: dict[str, Any] | None = None,
+    reveal_prefix: str = REVEAL_URL_PREFIX,
+) -> list[Path]:
+    """Run a notebook once and write it as HTML (and reveal.js slides), e.g. the workshop.
+
+    Parameters
+    ----------
+    notebook
+        The notebook; it runs in its own folder, as in JupyterLab, with ``parameters`` set in
+        its ``parameters`` cell.
+    output_dir
+        Writes ``<output_dir>/<name>/<name>.html`` (no code, images inlined, nothing fetched
+        from the network), ``<name>.slides.html`` when ``slides`` (reveal.js, loaded from
+        ``reveal_prefix`` when the slides open) and the executed ``<name>.ipynb``.
+
+    Returns
+    -------
+    list of Path
+        The files written. They appear together at the end, or not at all: a cell that fails
+        raises `RenderError` naming the cell, and the folder keeps what it held before.
+    """
+    import papermill
+
+    source = Path(notebook).resolve()
+    if not source.is_file():
+        raise RenderError(f"{notebook}: no such notebook")
+    name = source.stem
+    target = Path(output_dir).resolve() / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.rendering-", dir=target.parent))
+    try:
+        executed = staging / f"{name}.ipynb"
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=parameters or {},
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=CELL_TIMEOUT,
+                resources={"metadata": {"path": str(source.parent)}},
+            )
+        except papermill.PapermillExecutionError as exc:
+            raise RenderError(
+                f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {_one_line(exc.evalue)}"
+            ) from None
+        title = _notebook_title(executed) or name
+        _export_html(executed, staging / f"{name}.html", title)
+        if slides:
+            _export_slides(executed, staging / f"{name}.slides.html", title, reveal_prefix)
+        for child in staging.iterdir():
+            os.chmod(child, 0o644)
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; the folder is meant to be shared
+        _swap_into_place(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return sorted(target.iterdir())
+
+
+def _notebook_title(notebook: Path) -> str:
+    """The text of the notebook's first Markdown heading."""
+    import nbformat
+
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""
+
+
 def write_index(results: Sequence[ClientResult], reports_dir: str | Path) -> Path:
     """Write ``reports_dir/index.html`` listing every client of the run (atomically).
 

@@ -1,12 +1,14 @@
 """The 2008 Polish study side by side with cemlab: each published figure, reproduced.
 
 `reproduce_2008` recomputes every figure of the benchmark table (F1-F12) from survey data with
-cemlab's own analyses and says whether it matches; `practice_view` is one best practice's
-statements, as the workshop shows them.
+cemlab's own analyses and says whether it matches; `practice_view` and `practice_brief` are one
+best practice's statements, figures and story, as the workshop shows them.
 """
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +71,8 @@ def reproduce_2008(
     ResultTable
         One row per published figure: ``figure`` (F1-F12), ``quote`` (the study's sentence),
         ``item``, ``group``, ``statistic``, ``published`` (as the study states it),
-        ``reproduced`` (cemlab's figure, rounded for reading), ``value`` (unrounded), ``ok``.
+        ``reproduced`` (cemlab's figure, rounded for reading), ``value`` (unrounded), ``ok`` and
+        ``status`` (``"OK"`` / ``"NOT OK"``, for reading).
 
     Notes
     -----
@@ -128,6 +131,7 @@ def reproduce_2008(
             "reproduced": shown,
             "value": value,
             "ok": bool(ok),
+            "status": "OK" if ok else "NOT OK",
         })
     table = pd.DataFrame(rows)
     return result_table(
@@ -176,3 +180,116 @@ def practice_view(data: Survey | pd.DataFrame, dimension: str) -> ResultTable:
     title = next(d.title for d in survey.instrument.dimensions if d.id == dimension)
     return result_table(view[columns].reset_index(drop=True), title=title,
                         min_group_size=shares.min_group_size)
+
+
+@dataclass(frozen=True)
+class PracticeBrief:
+    """One best practice as a workshop presents it: the statements, the study, the data.
+
+    ``statements`` are the survey statements (the question put to respondents); ``study`` the
+    study's published findings on them, with the figure the data reproduce; ``data`` one
+    sentence per statement on what this data set shows. It displays as HTML in a notebook, every
+    text escaped.
+    """
+
+    dimension: str
+    title: str
+    statements: tuple[str, ...]
+    study: tuple[str, ...]
+    data: tuple[str, ...]
+
+    def _repr_html_(self) -> str:
+        def bullets(lines: tuple[str, ...], empty: str) -> str:
+            if not lines:
+                return f"<p><em>{html.escape(empty)}</em></p>"
+            return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+
+        return (
+            f"<h3>{html.escape(self.title)}</h3>"
+            "<p><strong>The statements</strong> (rated 1-10)</p>"
+            + bullets(self.statements, "No statement.")
+            + "<p><strong>What the 2008 study found</strong></p>"
+            + bullets(self.study, "The study published no figure for this practice.")
+            + "<p><strong>What the data show</strong></p>"
+            + bullets(self.data, "No statement has enough answers.")
+        )
+
+    def __str__(self) -> str:
+        parts = [self.title, *self.statements, "Study:", *self.study, "Data:", *self.data]
+        return "\n".join(parts)
+
+
+def _agree_sentence(view: pd.DataFrame, item: str, statement: str, levels: list[str]) -> str:
+    rows = view[view["item"] == item].set_index("group")
+    shown = []
+    for level in levels:
+        if level not in rows.index:
+            continue
+        row = rows.loc[level]
+        if pd.isna(row["pct_agree"]):
+            shown.append(f"{level}: too few answers to show")
+        else:
+            mean = f", mean {row['mean']:.1f}" if pd.notna(row["mean"]) else ""
+            shown.append(f"{row['pct_agree']:.0f}% of {level} (n = {row['n']:.0f}{mean})")
+    if not shown:
+        return f"{statement}: too few answers to show."
+    sentence = f"{statement}: agreed by " + ", ".join(shown)
+    first, second = (rows.loc[level, "pct_agree"] if level in rows.index else np.nan
+                     for level in (levels + [""])[:2])
+    if pd.notna(first) and pd.notna(second):
+        gap = round(first - second)
+        if gap == 0:
+            sentence += f"; {levels[0]} and {levels[1]} alike"
+        else:
+            ahead = levels[0] if gap > 0 else levels[1]
+            sentence += f"; {ahead} {abs(gap)} points ahead"
+    return sentence + "."
+
+
+def practice_brief(
+    data: Survey | pd.DataFrame,
+    dimension: str,
+    benchmark: str | pd.DataFrame = "polska-2008",
+) -> PracticeBrief:
+    """One best practice for a workshop: its statements, the study's findings, the data's.
+
+    Parameters
+    ----------
+    data
+        The survey (for the workshop, the study's demo data ``data/polska-2008.csv``).
+    dimension
+        A best practice's id in the instrument (e.g. ``"leadership"``).
+    benchmark
+        The published figures (`cemlab.benchmarks.load_benchmark` name or table); a figure is
+        quoted under every practice one of its statements belongs to.
+
+    Returns
+    -------
+    PracticeBrief
+        The statements, the study's sentences with the figure `reproduce_2008` computes from
+        ``data``, and one sentence per statement from `practice_view` (% agree per group, the
+        gap between the first two groups, the mean). Groups below ``min_group_size`` are
+        named but show no figure.
+    """
+    survey = as_survey(data)
+    view = practice_view(survey, dimension)
+    dim = next(d for d in survey.instrument.dimensions if d.id == dimension)
+    ids = {item.id for item in dim.items}
+    figures = benchmark if isinstance(benchmark, pd.DataFrame) else load_benchmark(benchmark)
+    touches = figures["item"].isin(ids) | figures["other_item"].isin(ids)
+    study: tuple[str, ...] = ()
+    if touches.any():
+        reproduced = reproduce_2008(survey, figures[touches].reset_index(drop=True))
+        study = tuple(
+            f"{row.figure}: {row.quote} (published {row.published}; these data: "
+            f"{row.reproduced})"
+            for row in reproduced.itertuples()
+        )
+    levels = list(survey.instrument.groups.levels)
+    statements = tuple(item.text for item in dim.items)
+    shows = tuple(
+        _agree_sentence(view, item.id, item.text, levels)
+        for item in dim.items
+        if item.id in set(view["item"])
+    )
+    return PracticeBrief(dimension, dim.title, statements, study, shows)

@@ -2,9 +2,9 @@
 
 Run with papermill under pytest rather than ``pytest --nbval-lax``: `make test` runs plain
 pytest with ``testpaths = tests``, papermill is what ``cemlab render`` uses, and a failure
-names the cell and the error. Each notebook runs in a fresh kernel from its own folder, as it
-would in JupyterLab. This checks that it runs, not its outputs: the report's numbers are
-checked in test_render.py.
+names the cell and the error. Each notebook runs once, in a fresh kernel from its own folder,
+as it would in JupyterLab; the tests below then read what the executed notebook shows (the
+client report's numbers are checked in test_render.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,44 @@ import nbformat
 import papermill
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+from cemlab.study import reproduce_2008
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+_EXECUTED: dict[str, nbformat.NotebookNode | str] = {}
+
+
+def executed(name: str, tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
+    """The notebook run once per test session; a failure names the cell and the error."""
+    if name not in _EXECUTED:
+        out = tmp_path_factory.mktemp("notebooks") / name
+        try:
+            papermill.execute_notebook(
+                str(NOTEBOOKS_DIR / name),
+                str(out),
+                kernel_name="python3",
+                cwd=str(NOTEBOOKS_DIR),
+                progress_bar=False,
+                execution_timeout=300,
+            )
+            _EXECUTED[name] = nbformat.read(out, as_version=4)
+        except papermill.PapermillExecutionError as exc:
+            _EXECUTED[name] = f"{name}, cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    result = _EXECUTED[name]
+    if isinstance(result, str):
+        pytest.fail(result)
+    return result
+
+
+def tagged_output(nb: nbformat.NotebookNode, tag: str, mime: str = "text/html") -> str:
+    cell = next(c for c in nb.cells if tag in c.metadata.get("tags", []))
+    return "".join(o.get("data", {}).get(mime, "") for o in cell.outputs)
 
 
 def test_there_are_notebooks_to_run():
-    assert NOTEBOOKS, "notebooks/ holds no notebook"
+    names = {p.name for p in NOTEBOOKS}
+    assert {"client_report.ipynb", "polish_study_2008.ipynb", "workshop.ipynb",
+            "explore.ipynb"} <= names
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -33,15 +66,50 @@ def test_notebook_is_committed_without_outputs(notebook: Path):
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs_with_default_parameters(notebook: Path, tmp_path: Path):
-    try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(tmp_path / notebook.name),
-            kernel_name="python3",
-            cwd=str(notebook.parent),
-            progress_bar=False,
-            execution_timeout=300,
-        )
-    except papermill.PapermillExecutionError as exc:
-        pytest.fail(f"{notebook.name}, cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+def test_notebook_runs_with_default_parameters(notebook: Path, tmp_path_factory):
+    nb = executed(notebook.name, tmp_path_factory)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_has_a_parameters_cell(notebook: Path):
+    nb = nbformat.read(notebook, as_version=4)
+    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), notebook.name
+
+
+def test_reproduction_notebook_shows_every_figure_ok(tmp_path_factory):
+    # issue 5: "for every row: the sentence, the published figure, the reproduced figure, and
+    # OK or not - every row OK". The rows are reproduce_2008's, the shown table is the cell's.
+    shown = tagged_output(executed("polish_study_2008.ipynb", tmp_path_factory), "reproduction")
+    rows = reproduce_2008()
+    assert len(rows) >= 12 and rows["ok"].all()
+    assert shown.count(">OK<") == len(rows)
+    assert "NOT OK" not in shown
+    for figure in [f"F{i}" for i in range(1, 13)]:
+        assert f">{figure}<" in shown
+    assert "63%" in shown and "62.9%" in shown  # F1 management: published and reproduced
+
+
+def test_workshop_covers_the_ten_practices_and_renders_as_slides(tmp_path_factory):
+    from nbconvert import SlidesExporter
+
+    nb = executed("workshop.ipynb", tmp_path_factory)
+    briefs = [
+        "".join(o.get("data", {}).get("text/html", "") for o in c.outputs)
+        for c in nb.cells
+        if c.cell_type == "code" and "practice_brief" in c.source
+    ]
+    assert len(briefs) == 10 and all("What the 2008 study found" in b for b in briefs)
+    charts = [
+        c for c in nb.cells
+        if c.cell_type == "code" and "practice_view" in c.source
+        and any("image/png" in o.get("data", {}) for o in c.outputs)
+    ]
+    assert len(charts) == 10
+    exercises = [c for c in nb.cells if c.cell_type == "markdown" and "Exercise" in c.source]
+    assert len(exercises) >= 10
+    slides, _ = SlidesExporter(exclude_input=True).from_notebook_node(nb)
+    # one slide per practice, plus the title, how-to-read, summary and closing slides
+    assert slides.count("<section") >= 14
+    assert "Measuring the experience" in slides

@@ -553,3 +553,46 @@ def test_key_findings_are_cemlab_findings(demo):
     # Brightmart's four managers: the finding says no gap can be reported, with no figure
     assert "No management - staff gap can be reported" in pages["brightmart"]
     assert "Largest management-staff gap, points" not in by_client(result)["brightmart"].key_figures
+
+
+# --- one notebook as HTML and slides (cemlab present) ----------------------------------------
+
+
+def _presentation(folder: Path, *, fail: bool = False) -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3",
+                                                           "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A talk", metadata={"slideshow": {"slide_type": "slide"}}),
+        nbformat.v4.new_code_cell("answer = 6 * 7", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_markdown_cell("## Second", metadata={"slideshow": {"slide_type": "slide"}}),
+        nbformat.v4.new_code_cell("1 / 0" if fail else "print(f'the answer is {answer}')"),
+    ]
+    path = folder / "talk.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_render_notebook_writes_offline_html_and_slides(tmp_path, capsys):
+    talk = _presentation(tmp_path)
+    assert cli_main(["present", str(talk), "--reports", str(tmp_path / "out")]) == 0
+    folder = tmp_path / "out" / "talk"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "talk.html", "talk.ipynb", "talk.slides.html"]
+    assert str(folder / "talk.slides.html") in capsys.readouterr().out
+    page = (folder / "talk.html").read_text(encoding="utf-8")
+    assert "the answer is 42" in page and "6 * 7" not in page  # outputs, no code
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=\"https?:", page)
+    slides = (folder / "talk.slides.html").read_text(encoding="utf-8")
+    assert slides.count("<section") >= 2 and "the answer is 42" in slides
+    assert "unpkg.com/reveal.js" in slides and "<title>A talk" in slides
+
+
+def test_render_notebook_failure_names_the_cell_and_keeps_the_old_files(tmp_path):
+    out = tmp_path / "out"
+    render.render_notebook(_presentation(tmp_path), out, slides=False)
+    before = (out / "talk" / "talk.html").read_text(encoding="utf-8")
+    with pytest.raises(RenderError, match=r"talk.ipynb: cell 2 failed: ZeroDivisionError"):
+        render.render_notebook(_presentation(tmp_path, fail=True), out)
+    assert (out / "talk" / "talk.html").read_text(encoding="utf-8") == before
+    assert [p.name for p in out.iterdir()] == ["talk"]  # no staging folder left behind

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cemlab import Survey, load
-from cemlab.study import practice_view, reproduce_2008
+from cemlab.study import PracticeBrief, practice_brief, practice_view, reproduce_2008
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "polska-2008.csv"
 
@@ -58,3 +58,36 @@ def test_practice_view_hides_a_small_group():
     view = practice_view(small, "kpis").set_index(["item", "group"])
     assert np.isnan(view.loc[("kpi_reward", "management"), "pct_agree"])
     assert np.isnan(view.loc[("kpi_reward", "management"), "mean"])
+
+
+def test_practice_brief_quotes_the_study_and_states_the_data():
+    survey = load(DATA)
+    brief = practice_brief(survey, "leadership")
+    assert brief.title == "Leadership commitment to the customer experience"
+    assert brief.statements[0].startswith("Leaders make decisions")
+    # F1 to F4 touch a leadership statement (cemlab/benchmarks/polska-2008.csv)
+    assert [line[:3] for line in brief.study] == ["F1:", "F1:", "F2:", "F3:", "F4:"]
+    view = practice_view(survey, "leadership").set_index(["item", "group"])
+    management = view.loc[("lead_decisions", "management"), "pct_agree"]
+    staff = view.loc[("lead_decisions", "staff"), "pct_agree"]
+    assert f"{management:.0f}% of management (n = 140" in brief.data[0]
+    assert f"{staff:.0f}% of staff (n = 260" in brief.data[0]
+    assert f"management {round(management - staff)} points ahead" in brief.data[0]
+    # a practice the study published nothing on says so
+    empty = practice_brief(survey, "cem_before_crm")
+    assert empty.study == ()
+    assert "The study published no figure" in empty._repr_html_()
+
+
+def test_practice_brief_hides_a_small_group_and_escapes_text():
+    survey = load(DATA)
+    managers = survey.responses.index[survey.groups == "management"][:3]
+    few = survey.responses[(survey.groups == "staff") | survey.responses.index.isin(managers)]
+    small = Survey(few, survey.instrument)
+    brief = practice_brief(small, "kpis")
+    assert "management: too few answers to show" in brief.data[0]
+    assert "points ahead" not in brief.data[0]
+    assert "n = 3" not in str(brief)
+    hostile = PracticeBrief("x", "<script>alert(1)</script>", ("a & b",), (), ())
+    assert "<script>" not in hostile._repr_html_()
+    assert "a &amp; b" in hostile._repr_html_()
