@@ -91,9 +91,10 @@ def agreement(
     -----
     Shares are of respondents who answered the item. The Wilson interval is
     (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). With weights, p is the weighted share and
-    n the Kish effective base (Σw)² / Σw². When exactly one group of an item is suppressed and
-    the total is shown, the smallest other group is hidden too, so that no hidden figure
-    follows from the total minus the shown groups.
+    n the Kish effective base (Σw)² / Σw². When the total is shown and the suppressed groups of
+    an item hold fewer than ``min_group_size`` respondents together, the smallest shown group
+    is hidden too (and so on), so that no hidden figure follows from the total minus the shown
+    groups.
 
     References
     ----------
@@ -158,7 +159,7 @@ def agreement(
                *(["n_effective"] if weights is not None else []), *_SHARES]
     table = suppress(table[columns], n_column="n", min_group_size=threshold, value_columns=_SHARES)
     if total:
-        table = _complementary(table, _SHARES)
+        table = _complementary(table, _SHARES, threshold)
     return result_table(
         table,
         title="Agreement by group",
@@ -168,18 +169,25 @@ def agreement(
     )
 
 
-def _complementary(table: pd.DataFrame, value_columns: list[str]) -> pd.DataFrame:
-    """Per item, hide a second group when only one group is hidden and the total is shown."""
+def _complementary(table: pd.DataFrame, value_columns: list[str], threshold: int) -> pd.DataFrame:
+    """Per item, hide shown groups until the total minus them reveals no small group.
+
+    With the total shown, the hidden groups' figures follow from the total minus the shown
+    groups, together: so while the hidden groups hold between 1 and ``threshold - 1``
+    respondents, the smallest shown group is hidden too.
+    """
     table = table.copy()
     for _, rows in table.groupby("item", sort=False):
+        if rows.loc[rows["group"] == "all", "suppressed"].all():
+            continue
         parts = rows[rows["group"] != "all"]
-        shown_total = not rows.loc[rows["group"] == "all", "suppressed"].all()
-        hidden = parts["suppressed"].astype(bool)
-        if shown_total and hidden.sum() == 1 and (~hidden).any():
+        hidden = parts["suppressed"].astype(bool).copy()
+        while 0 < parts.loc[hidden, "n"].sum() < threshold and (~hidden).any():
             smallest = parts.loc[~hidden, "n"].idxmin()
             table.loc[smallest, value_columns] = np.nan
             table.loc[smallest, "suppressed"] = True
             table.loc[smallest, "suppressed_reason"] = COMPLEMENT_REASON
+            hidden.loc[smallest] = True
     return table
 
 
@@ -217,7 +225,9 @@ def agreement_gap(
     -----
     Fisher's exact test (two-sided) when any expected count of the 2×2 table agree / not agree ×
     group is below 5, otherwise the pooled two-proportion z-test without continuity correction.
-    Cohen's h = 2 asin √p_a - 2 asin √p_b. A gap with a suppressed side is not computed.
+    Cohen's h = 2 asin √p_a - 2 asin √p_b. A gap with a suppressed side is not computed; a side
+    is suppressed as in `agreement` with its total (a small group, or a group that would give a
+    small one away by subtraction from the total).
 
     References
     ----------
@@ -226,8 +236,11 @@ def agreement_gap(
     """
     survey = as_survey(data, instrument)
     a, b = groups
-    parts = agreement(survey, by=by, min_group_size=min_group_size, weight=weight, total=False)
+    # With the total: a group hidden in `agreement` to protect another is hidden here too,
+    # since a report shows both tables.
+    parts = agreement(survey, by=by, min_group_size=min_group_size, weight=weight, total=True)
     threshold = parts.min_group_size
+    parts = parts[parts["group"] != "all"]
     found = set(parts["group"])
     missing = [g for g in groups if g not in found]
     if missing:

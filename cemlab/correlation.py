@@ -82,7 +82,8 @@ def _t_test_p(r: np.ndarray, n: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         t = r * np.sqrt((n - 2) / ((1 - r) * (1 + r)))
         p = 2 * stats.t.sf(np.abs(t), n - 2)
-    return np.where(np.abs(r) >= 1, 0.0, p)
+    # two answers always lie on a line: r = ±1 says nothing, p = 1 (as scipy's pearsonr)
+    return np.where(n <= 2, 1.0, np.where(np.abs(r) >= 1, 0.0, p))
 
 
 def _chosen_items(survey: Survey, items: list[str] | None) -> list[str]:

@@ -22,7 +22,7 @@ from cemlab.survey import Survey
 
 #: Order of the findings: the three every report has first, then the significant others.
 _PRIORITY = {"largest gap": 0, "lowest": 1, "strongest correlation": 2, "gap": 3, "target": 4,
-             "benchmark": 5, "highest": 6}
+             "benchmark": 5}
 _BENCHMARK_LABEL = {"polska-2008": "the 2008 study"}
 
 
@@ -74,15 +74,14 @@ def _gap_findings(gap: pd.DataFrame, groups: tuple[str, str], threshold: int,
     return found
 
 
-def _extreme_finding(card: pd.DataFrame, kind: str, scale: str) -> list[dict]:
-    rows = card[card[kind].astype(bool) & card["mean"].notna()]
+def _lowest_finding(card: pd.DataFrame, scale: str) -> list[dict]:
+    rows = card[card["lowest"].astype(bool) & card["mean"].notna()]
     if rows.empty:
         return []
     row = rows.iloc[0]
-    word = "lowest" if kind == "lowest" else "highest"
-    text = (f"The {word}-scoring statement is {_quoted(row['statement'])} (mean "
+    text = (f"The lowest-scoring statement is {_quoted(row['statement'])} (mean "
             f"{row['mean']:.1f} on the {scale} scale; {row['pct_agree']:.0f}% agree).")
-    return [{"kind": kind, "finding": text, "items": row["item"], "value": row["mean"],
+    return [{"kind": "lowest", "finding": text, "items": row["item"], "value": row["mean"],
              "p_adjusted": np.nan}]
 
 
@@ -188,7 +187,7 @@ def findings(
     -------
     ResultTable
         ``rank``, ``kind`` (``largest gap``, ``lowest``, ``strongest correlation``, ``gap``,
-        ``target``, ``benchmark``, ``highest``), ``finding`` (the sentence), ``items`` (item
+        ``target``, ``benchmark``), ``finding`` (the sentence), ``items`` (item
         ids, comma separated), ``value`` (gap in points, mean, r, or gap to target / benchmark)
         and ``p_adjusted``.
 
@@ -199,7 +198,7 @@ def findings(
     are only those significant after adjustment: gaps in % agree (`agreement_gap`: z or Fisher),
     means against the target (one-sample t = (mean - target) / (s/√n), n - 1 df), % agree
     against the benchmark's published % (exact binomial test, the published figure taken as
-    fixed), and the highest-scoring statement last. Each figure comes from a table that has
+    fixed). Each figure comes from a table that has
     already applied ``min_group_size``: a suppressed value is missing there and no sentence is
     written from it.
 
@@ -226,9 +225,8 @@ def findings(
     scale = f"{survey.instrument.scale.min}-{survey.instrument.scale.max}"
     found = [
         *_gap_findings(gap, groups, threshold, alpha),
-        *_extreme_finding(card, "lowest", scale),
+        *_lowest_finding(card, scale),
         *_correlation_finding(pairs, method, alpha),
-        *_extreme_finding(card, "highest", scale),
     ]
     if target is not None:
         found += _target_findings(card, float(target), adjust, alpha)

@@ -104,15 +104,22 @@ def confidential(table: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     say why in ``suppressed_reason`` ("n = 4 < 5"); a base below ``min_group_size`` is itself
     the figure to protect, and the base of a row hidden to protect another gives that one away
     by subtraction. So every base of a suppressed row is blanked and the reason keeps only the
-    rule ("n < 5"). Rows that are not suppressed are unchanged.
+    rule ("n < 5"). A row flagged ``groups_suppressed`` only (its overall figures shown) loses
+    its group bases (``n_<group>``) and keeps ``n``. Rows that are not suppressed are unchanged.
     """
     if "suppressed" not in table.columns:
         return table
     out = table.copy()
     hidden = out["suppressed"].fillna(False).astype(bool)
+    # a row whose group figures alone are hidden (the scorecard's) keeps its overall base
+    groups_hidden = hidden | (
+        out["groups_suppressed"].fillna(False).astype(bool)
+        if "groups_suppressed" in out.columns else False
+    )
     for column in out.columns:
         if _is_base(column):
-            out[column] = out[column].astype(float).where(~hidden)
+            out[column] = out[column].astype(float).where(~(hidden if column == "n"
+                                                            else groups_hidden))
     if "suppressed_reason" in out.columns:
         out["suppressed_reason"] = out["suppressed_reason"].map(
             lambda reason: reason if _is_missing(reason) else _BASE_IN_REASON.sub(r"\1 <", reason)
@@ -141,7 +148,7 @@ def table_html(table: pd.DataFrame) -> str:
             frame[column] = frame[column].map(lambda v: v if _is_missing(v) else escape(v))
     hidden = [
         column for column in frame.columns
-        if column == "suppressed"
+        if column in ("suppressed", "groups_suppressed")
         or (_is_text(frame[column].dtype) and frame[column].fillna("").eq("").all())
     ]
     frame.columns = _escaped_index(frame.columns)
@@ -198,7 +205,7 @@ def show(
     return HTML(table_html(table))
 
 
-_SUPPRESSION_COLUMNS = ("suppressed", "suppressed_reason")
+_SUPPRESSION_COLUMNS = ("suppressed", "groups_suppressed", "suppressed_reason")
 
 
 def _all_suppressed(table: pd.DataFrame) -> bool:

@@ -48,11 +48,10 @@ class ResultTable(pd.DataFrame):
     def style_table(self):
         """A pandas Styler: numbers rounded by column kind, suppressed cells marked in grey."""
         frame = pd.DataFrame(self)
-        suppressed_rows = (
-            frame["suppressed"].fillna(False).astype(bool)
-            if "suppressed" in frame.columns
-            else pd.Series(False, index=frame.index)
-        )
+        suppressed_rows = pd.Series(False, index=frame.index)
+        for flag in ("suppressed", "groups_suppressed"):  # any figure of the row hidden
+            if flag in frame.columns:
+                suppressed_rows |= frame[flag].fillna(False).astype(bool)
         formatters = {}
         for column in frame.columns:
             if not pd.api.types.is_float_dtype(frame[column]):
@@ -110,7 +109,7 @@ def _formatter_for(column: str):
         return lambda v: "–" if pd.isna(v) else ("< 0.001" if v < 0.001 else f"{v:.3f}")
     if name.startswith(_PERCENT_PREFIXES) or name.endswith("_pct"):
         return lambda v: "–" if pd.isna(v) else f"{v:.1f}"
-    if name in {"n", "n_eff", "effective_n"} or name.startswith("n_"):
+    if name in {"n", "n_eff", "effective_n", "rank", "n_items"} or name.startswith("n_"):
         return lambda v: "–" if pd.isna(v) else f"{v:,.0f}"
     return lambda v: "–" if pd.isna(v) else f"{v:.2f}"
 

@@ -97,7 +97,8 @@ def scorecard(
         ``gap_to_benchmark`` (mean - benchmark mean), ``gap_to_benchmark_pct`` (% agree - the
         published % agree of all respondents), ``pct_agree_<a>``, ``gap_to_benchmark_pct_<a>``,
         ``n_<a>``, ``n_<b>``, ``mean_<a>``, ``mean_<b>``, ``gap_mean``, ``welch_t``, ``p_value``,
-        ``p_adjusted``, ``suppressed``, ``suppressed_reason``.
+        ``p_adjusted``, ``suppressed`` (the statement's overall figures are hidden),
+        ``groups_suppressed`` (its group figures are hidden), ``suppressed_reason``.
 
     Notes
     -----
@@ -106,7 +107,9 @@ def scorecard(
     Welch's t = (m_a - m_b) / √(s_a²/n_a + s_b²/n_b) with Welch–Satterthwaite df
     (``scipy.stats.ttest_ind_from_stats(equal_var=False)``). Group figures of a group under
     the minimum size are hidden, and then the other group's too: the overall mean minus one
-    group's would reveal the other.
+    group's would reveal the other. They are hidden too when the respondents in neither group
+    (other levels) number fewer than the minimum: the overall mean minus both would reveal
+    theirs. Only ``groups_suppressed`` is set then; the overall figures stay.
 
     References
     ----------
@@ -156,19 +159,24 @@ def scorecard(
     table = suppress(table, n_column="n", min_group_size=threshold,
                      value_columns=["mean", "sd", "mean_ci_low", "mean_ci_high", "pct_agree",
                                     "pct_disagree"])
+    # Group figures are hidden when a group is under the minimum, and then the other group's
+    # too (the overall mean minus one group's would reveal the other); and when the respondents
+    # in neither group (other levels, blank roles) are a small group: overall minus both
+    # groups would reveal them.
     hidden_group = {g: table[f"n_{g}"] < threshold for g in groups}
-    either = hidden_group[a] | hidden_group[b]
+    others = table["n"] - table[f"n_{a}"] - table[f"n_{b}"]
+    small_others = (others > 0) & (others < threshold)
+    groups_hidden = hidden_group[a] | hidden_group[b] | small_others | table["suppressed"]
     group_values = [f"mean_{a}", f"mean_{b}", f"pct_agree_{a}", f"pct_agree_{b}",
                     f"_sd_{a}", f"_sd_{b}"]
-    # One hidden group hides the other too (overall minus one group reveals the other).
-    table.loc[either, group_values] = np.nan
-    for idx in table.index[either]:
+    table.loc[groups_hidden, group_values] = np.nan
+    for idx in table.index[groups_hidden & ~table["suppressed"]]:
         small = [f"n_{g} = {table.loc[idx, f'n_{g}']} < {threshold}" for g in groups
                  if hidden_group[g].loc[idx]]
-        note = "; ".join(small) + " (group figures hidden)"
-        old = table.loc[idx, "suppressed_reason"]
-        table.loc[idx, "suppressed_reason"] = f"{old}; {note}" if old else note
-        table.loc[idx, "suppressed"] = True
+        if small_others.loc[idx]:
+            small.append(f"n_others = {others.loc[idx]} < {threshold}")
+        table.loc[idx, "suppressed_reason"] = "; ".join(small) + " (group figures hidden)"
+    table["groups_suppressed"] = groups_hidden.to_numpy()
 
     col = {c: table[c].to_numpy(dtype=float) for c in
            (f"mean_{a}", f"_sd_{a}", f"n_{a}", f"mean_{b}", f"_sd_{b}", f"n_{b}")}
@@ -202,7 +210,7 @@ def scorecard(
                f"benchmark_pct_agree_{a}", "gap_to_benchmark", "gap_to_benchmark_pct",
                f"pct_agree_{a}", f"gap_to_benchmark_pct_{a}", f"pct_agree_{b}",
                f"n_{a}", f"n_{b}", f"mean_{a}", f"mean_{b}", "gap_mean", "welch_t", "p_value",
-               "p_adjusted", "suppressed", "suppressed_reason"]
+               "p_adjusted", "suppressed", "groups_suppressed", "suppressed_reason"]
     return result_table(
         table[columns],
         title="Scorecard",

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cemlab._inputs import group_size_threshold
+from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p, check_adjust, two_proportion_z
 from cemlab.exceptions import AnalysisError
+from cemlab.instrument import Instrument
 from cemlab.nps import nps_difference
 from cemlab.results import ResultTable, result_table, suppress
 from cemlab.survey import Survey
@@ -48,9 +49,10 @@ def _items(current: Survey, previous: Survey, items: Sequence[str] | None) -> li
 
 
 def trend(
-    current: Survey,
-    previous: Survey,
+    current: Survey | pd.DataFrame,
+    previous: Survey | pd.DataFrame,
     *,
+    instrument: Instrument | str | None = None,
     items: Sequence[str] | None = None,
     adjust: str = "holm",
     min_group_size: int | None = None,
@@ -60,7 +62,8 @@ def trend(
     Parameters
     ----------
     current, previous
-        The two waves as Surveys (independent samples of respondents).
+        The two waves as Surveys (independent samples of respondents), or responses
+        DataFrames with ``instrument``.
     items
         Which items; default every item the two waves share, in questionnaire order.
     adjust
@@ -104,6 +107,7 @@ def trend(
     >>> cemlab.trend(client.survey, client.previous)  # doctest: +SKIP
     """
     check_adjust(adjust)
+    current, previous = as_survey(current, instrument), as_survey(previous, instrument)
     threshold = group_size_threshold(current, min_group_size)
     rows = []
     for item in _items(current, previous, items):
@@ -162,9 +166,10 @@ def _wave_label(survey: Survey, fallback: str) -> str:
 
 
 def nps_trend(
-    current: Survey,
-    previous: Survey,
+    current: Survey | pd.DataFrame,
+    previous: Survey | pd.DataFrame,
     *,
+    instrument: Instrument | str | None = None,
     item: str | None = None,
     ci: float = 0.95,
     min_group_size: int | None = None,
@@ -174,7 +179,8 @@ def nps_trend(
     Parameters
     ----------
     current, previous
-        The two waves as Surveys with the recommend (0-10) question.
+        The two waves as Surveys with the recommend (0-10) question, or responses DataFrames
+        with ``instrument``.
     item
         The 0-10 column, when it is not the instrument's recommend question.
     ci
@@ -205,6 +211,7 @@ def nps_trend(
     -------
     >>> cemlab.nps_trend(feedback_2026, feedback_2025)  # doctest: +SKIP
     """
+    current, previous = as_survey(current, instrument), as_survey(previous, instrument)
     threshold = group_size_threshold(current, min_group_size)
     labels = (_wave_label(current, "current"), _wave_label(previous, "previous"))
     table = nps_difference(current, previous, labels=labels, item=item, ci=ci,

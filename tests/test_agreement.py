@@ -10,6 +10,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from cemlab import Survey, load, load_instrument
+from cemlab.instrument import parse_instrument
 from cemlab._stats import adjust_p, two_proportion_z, wilson_interval
 from cemlab.agreement import agreement, agreement_gap
 
@@ -135,3 +136,84 @@ def test_unknown_group_is_a_clear_error():
     survey = _survey(["staff"] * 6, {"lead_decisions": [1, 2, 3, 4, 5, 6]})
     with pytest.raises(Exception, match="no respondents in group 'management'"):
         agreement_gap(survey)
+
+
+THREE_GROUPS = parse_instrument(
+    "name: three\nscale: {min: 1, max: 10}\n"
+    "bands: {disagree: [1, 4], neutral: [5, 6], agree: [7, 10]}\n"
+    "groups: {column: role, levels: [management, staff, contractor]}\n"
+    "dimensions: [{id: d, title: D, items: [{id: q, text: Q, source: cemlab}]}]\n"
+)
+
+
+def _three(contractors: int) -> Survey:
+    # management 20 (11 agree), staff 80 (33 agree), contractors all agree
+    role = ["management"] * 20 + ["staff"] * 80 + ["contractor"] * contractors
+    scores = [8] * 11 + [2] * 9 + [8] * 33 + [2] * 47 + [9] * contractors
+    frame = pd.DataFrame({"role": role, "q": scores})
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="respondent_id")
+    return Survey(frame, THREE_GROUPS)
+
+
+def test_a_small_third_group_cannot_be_found_by_subtraction():
+    # 3 contractors: all (103) minus management (20) minus staff (80) would give their 100%.
+    # agreement hides the smallest shown group (management) too, and the gap follows it.
+    table = agreement(_three(3)).set_index("group")
+    assert table.loc["contractor", "suppressed"] and table.loc["management", "suppressed"]
+    assert table.loc["management", "suppressed_reason"].startswith("hidden too")
+    assert table.loc["staff", "pct_agree"] == pytest.approx(100 * 33 / 80)
+    assert table.loc["all", "pct_agree"] == pytest.approx(100 * 47 / 103)
+    gap = agreement_gap(_three(3)).iloc[0]
+    assert gap["suppressed"] and np.isnan(gap["pct_agree_management"])
+    assert np.isnan(gap["pct_agree_staff"]) and np.isnan(gap["gap_pct"])
+    # two small groups together of 5 or more are no longer a small group
+    many = agreement(_three(5)).set_index("group")
+    assert not many.loc["management", "suppressed"]
+    assert many.loc["management", "pct_agree"] == pytest.approx(55.0)
+
+
+def test_two_small_groups_together_under_the_minimum_hide_a_third():
+    inst = parse_instrument(
+        "name: four\nscale: {min: 1, max: 10}\n"
+        "bands: {disagree: [1, 4], neutral: [5, 6], agree: [7, 10]}\n"
+        "groups: {column: role, levels: [a, b, c, d]}\n"
+        "dimensions: [{id: x, title: X, items: [{id: q, text: Q, source: cemlab}]}]\n"
+    )
+    frame = pd.DataFrame({"role": ["a"] * 2 + ["b"] * 2 + ["c"] * 10 + ["d"] * 30,
+                          "q": [9] * 4 + [2] * 40})
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="respondent_id")
+    table = agreement(Survey(frame, inst)).set_index("group")
+    # a + b = 4 < 5: c (the smallest shown) is hidden as well; d and all stay
+    assert table.loc[["a", "b", "c"], "suppressed"].all()
+    assert not table.loc["d", "suppressed"] and not table.loc["all", "suppressed"]
+
+
+def test_weighted_gap_tests_on_the_kish_effective_bases():
+    # management: 10 at weight 1 (5 agree), 10 at weight 3 (8 agree): weighted share
+    # (5 + 24) / 40 = 0.725, Kish n_eff = 40^2 / (10 + 90) = 16. staff: 100 at weight 1, 30 agree.
+    # Smallest expected count 16 * 41.6 / 116 = 5.7 >= 5, so the z-test, as statsmodels gives it
+    # on (0.725 * 16 of 16) against (30 of 100).
+    management = [8] * 5 + [2] * 5 + [8] * 8 + [2] * 2
+    survey = _survey(["management"] * 20 + ["staff"] * 100,
+                     {"lead_decisions": management + [8] * 30 + [2] * 70},
+                     weight=[1.0] * 10 + [3.0] * 10 + [1.0] * 100)
+    gap = agreement_gap(survey, weight="weight").iloc[0]
+    assert gap["pct_agree_management"] == pytest.approx(72.5)
+    assert gap["gap_pct"] == pytest.approx(42.5)
+    assert gap["test"] == "z"
+    assert gap["p_value"] == pytest.approx(proportions_ztest([0.725 * 16, 30], [16, 100])[1])
+
+
+def test_gap_p_values_adjusted_by_benjamini_hochberg_on_request():
+    # three statements with different gaps; BH and Holm as statsmodels multipletests gives them
+    m = {"lead_decisions": [8] * 60 + [2] * 40, "lead_commitment": [8] * 55 + [2] * 45,
+         "lead_champions": [8] * 50 + [2] * 50}
+    s = {"lead_decisions": [8] * 40 + [2] * 60, "lead_commitment": [8] * 45 + [2] * 55,
+         "lead_champions": [8] * 48 + [2] * 52}
+    survey = _survey(["management"] * 100 + ["staff"] * 100, {k: m[k] + s[k] for k in m})
+    holm = agreement_gap(survey)
+    bh = agreement_gap(survey, adjust="fdr_bh")
+    raw = holm["p_value"].to_numpy()
+    assert holm["p_adjusted"].to_numpy() == pytest.approx(multipletests(raw, method="holm")[1])
+    assert bh["p_adjusted"].to_numpy() == pytest.approx(multipletests(raw, method="fdr_bh")[1])
+    assert "Benjamini-Hochberg" in bh.notes and "Holm" in holm.notes

@@ -122,3 +122,16 @@ def test_top_pairs_and_one_item_against_the_others():
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="method"):
         correlations(_attitude(), method="tetrachoric")
+
+
+def test_a_pair_of_two_answers_is_no_evidence():
+    # two points always lie on a line: scipy's pearsonr gives r = 1, p = 1.0 for n = 2
+    from cemlab.correlation import _t_test_p
+
+    expected = stats.pearsonr([1, 2], [3, 4]).pvalue
+    assert _t_test_p(np.array([1.0]), np.array([2]))[0] == expected == 1.0
+    # and n = 10, r = 0.5 gives scipy's t-test p
+    x = np.arange(10.0)
+    y = x + np.array([3, -4, 5, -2, 1, 6, -6, 0, -3, 4.0])
+    r, p = stats.pearsonr(x, y)
+    assert _t_test_p(np.array([r]), np.array([10]))[0] == pytest.approx(p)

@@ -131,9 +131,26 @@ def _trend() -> pd.DataFrame:
     })
 
 
+def _matrix() -> pd.DataFrame:
+    items = ["a", "b", "c"]
+    return pd.DataFrame([[1, 0.4, 0.2], [0.4, 1, np.nan], [0.2, np.nan, 1]],
+                        index=items, columns=items)
+
+
+def _importance() -> pd.DataFrame:
+    return pd.DataFrame({
+        "driver": ["a", "b", "c"],
+        "importance": [20.0, 50.0, 30.0],
+        "performance": [7.0, 5.0, 8.0],
+        "quadrant": ["lower priority", "key weakness", "key strength"],
+    })
+
+
 # -- every chart: returns an Axes, honours ax= ----------------------------------------------------
 
 CHARTS = {
+    "correlation_heatmap": (plots.correlation_heatmap, _matrix),
+    "importance_performance_chart": (plots.importance_performance_chart, _importance),
     "diverging_bars": (plots.diverging_bars, _agreement),
     "dumbbell": (plots.dumbbell, _gap),
     "scorecard_chart": (plots.scorecard_chart, _scorecard),

@@ -525,6 +525,23 @@ def test_a_group_below_the_minimum_shows_no_figures(demo):
             assert management["n"].isna().all(), path.name  # not even its size
 
 
+def test_a_small_group_leaves_the_overall_scorecard_in_the_report(demo):
+    """Brightmart's 4 managers hide the group columns of its scorecard, not the scorecard."""
+    from cemlab.scorecard import scorecard
+
+    _, reports, pages = demo
+    page = pages["brightmart"]
+    assert "Scorecard: every figure is suppressed" not in page
+    expected = scorecard(demo_client("brightmart").survey, target=7.0, benchmark="polska-2008",
+                         min_group_size=5)
+    assert expected["mean"].notna().all() and expected["groups_suppressed"].all()
+    for row in expected.itertuples():
+        assert f">{row.mean:.2f}<" in page
+    written = pd.read_csv(reports / "brightmart" / "tables" / "scorecard.csv")
+    assert written["mean"].notna().all() and written["n"].notna().all()
+    assert written["n_staff"].isna().all()  # n_staff = n - n_management would give it away
+
+
 def test_strongest_correlations_match_cemlab(demo):
     from cemlab.correlation import top_pairs
 

@@ -71,6 +71,15 @@ def test_confidential_blanks_the_bases_of_suppressed_rows():
     shown = report.confidential(gap, min_group_size=5)
     assert shown[["n_management", "n_staff"]].isna().all(axis=None)
     assert shown["suppressed_reason"].iloc[0] == "n_management < 5"
+    # the scorecard: overall figures shown (n kept), group figures hidden (group bases go)
+    card = pd.DataFrame({"n": [104.0], "mean": [6.1], "n_management": [4.0],
+                         "n_staff": [100.0], "mean_management": [np.nan],
+                         "suppressed": [False], "groups_suppressed": [True],
+                         "suppressed_reason": ["n_management = 4 < 5 (group figures hidden)"]})
+    shown = report.confidential(card, min_group_size=5)
+    assert shown["n"].iloc[0] == 104 and shown["mean"].iloc[0] == 6.1
+    assert shown[["n_management", "n_staff"]].isna().all(axis=None)
+    assert shown["suppressed_reason"].iloc[0] == "n_management < 5 (group figures hidden)"
     plain = pd.DataFrame({"n": [3]})
     assert report.confidential(plain, 5) is plain  # no suppression recorded: nothing to do
 

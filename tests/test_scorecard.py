@@ -77,7 +77,36 @@ def test_small_group_hides_both_group_figures():
     assert row["mean"] == pytest.approx((30 + 40) / 13)  # overall shown
     for column in ("mean_management", "mean_staff", "gap_mean", "welch_t", "p_value"):
         assert np.isnan(row[column]), column
-    assert row["suppressed"] and "n_management = 3 < 5" in row["suppressed_reason"]
+    # the overall figures stay shown: only the group figures are flagged
+    assert not row["suppressed"] and row["groups_suppressed"]
+    assert "n_management = 3 < 5" in row["suppressed_reason"]
+
+
+THREE_GROUPS = parse_instrument(
+    "name: three\nscale: {min: 1, max: 10}\n"
+    "bands: {disagree: [1, 4], neutral: [5, 6], agree: [7, 10]}\n"
+    "groups: {column: role, levels: [management, staff, contractor]}\n"
+    "dimensions: [{id: d, title: D, items: [{id: q, text: Q, source: cemlab}]}]\n"
+)
+
+
+def test_a_small_third_group_hides_the_group_figures_it_could_be_found_from():
+    # management 20 (all 7), staff 80 (all 5), contractor 3 (all 10). Shown overall mean and
+    # both group means would give the contractors' away: (103 * mean - 20*7 - 80*5) / 3 = 10.
+    survey = _survey(["management"] * 20 + ["staff"] * 80 + ["contractor"] * 3,
+                     {"q": [7] * 20 + [5] * 80 + [10] * 3}, THREE_GROUPS)
+    row = scorecard(survey, benchmark=None, min_group_size=5).iloc[0]
+    assert row["mean"] == pytest.approx((140 + 400 + 30) / 103)
+    assert np.isnan(row["mean_management"]) and np.isnan(row["mean_staff"])
+    assert np.isnan(row["pct_agree_management"]) and np.isnan(row["gap_mean"])
+    assert row["groups_suppressed"] and not row["suppressed"]
+    assert "n_others = 3 < 5" in row["suppressed_reason"]
+    # with 5 contractors nothing needs hiding
+    survey = _survey(["management"] * 20 + ["staff"] * 80 + ["contractor"] * 5,
+                     {"q": [7] * 20 + [5] * 80 + [10] * 5}, THREE_GROUPS)
+    row = scorecard(survey, benchmark=None, min_group_size=5).iloc[0]
+    assert row["mean_management"] == 7 and row["mean_staff"] == 5
+    assert not row["groups_suppressed"]
 
 
 def test_the_2008_data_against_its_own_benchmark():

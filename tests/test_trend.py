@@ -145,3 +145,22 @@ def test_demo_waves_run_end_to_end():
     assert (table["n_current"] >= 5).all() and not table["suppressed"].any()
     assert table["change_mean"].tolist() == pytest.approx(
         (client.survey.items.mean() - client.previous.items.mean()).tolist())
+
+
+def test_trend_takes_dataframes_with_their_instrument():
+    current = _wave("2026", q1=CURRENT, q2=CURRENT)
+    previous = _wave("2025", q1=PREVIOUS, q2=PREVIOUS)
+    from_surveys = trend(current, previous, min_group_size=1)
+    from_frames = trend(current.responses, previous.responses, instrument=INSTRUMENT,
+                        min_group_size=1)
+    pd.testing.assert_frame_equal(pd.DataFrame(from_frames), pd.DataFrame(from_surveys))
+    with pytest.raises(ValueError, match="needs its instrument"):
+        trend(current.responses, previous.responses)
+    ltr_now = _wave("2026", ltr=[10, 9, 9, 7, 3, 10]).responses
+    ltr_then = _wave("2025", ltr=[10, 8, 6, 5, 9, 2]).responses
+    change = nps_trend(ltr_now, ltr_then, instrument=INSTRUMENT, min_group_size=1).iloc[0]
+    # hand: now 4 promoters, 1 detractor of 6 -> NPS 50; then 2 promoters (10, 9), 3 detractors
+    # (6, 5, 2) of 6 -> NPS -16.67; change 66.67 points
+    assert change["nps_current"] == pytest.approx(50)
+    assert change["nps_previous"] == pytest.approx(-100 / 6)
+    assert change["change"] == pytest.approx(50 + 100 / 6)
