@@ -6,17 +6,68 @@ An instrument is a YAML file (see the README, "The instrument format"). Two ship
 
 from __future__ import annotations
 
+import difflib
+import re
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cemlab.exceptions import InstrumentError
 
 _ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+#: A client slug (params ``client``): letters, digits, ``-`` and ``_``.
+SLUG_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
+class KeyProblem(ValueError):
+    """A consistency error found above the key at fault; ``loc`` is the key's path below it.
+
+    A model validator sees the whole instrument, so pydantic would report its errors at the
+    top level; `describe_validation_error` adds ``loc`` to name the key instead.
+    """
+
+    def __init__(self, message: str, loc: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def labels_as_text(value: Any) -> Any:
+    """Group labels are compared as text: ``staff: [1, 2]`` (SPSS codes) means "1" and "2".
+
+    YAML reads unquoted codes as numbers; true/false (YAML's reading of yes/no) stay as they
+    are, so that validation asks for quotes rather than guess which word was written.
+    """
+    if not isinstance(value, dict):
+        return value
+    return {
+        level: [_code_as_text(label) for label in labels] if isinstance(labels, list) else labels
+        for level, labels in value.items()
+    }
+
+
+def _code_as_text(label: Any) -> Any:
+    if isinstance(label, bool):
+        return label
+    if isinstance(label, int):
+        return str(label)
+    if isinstance(label, float):
+        return str(int(label)) if label.is_integer() else str(label)
+    return label
 
 
 class _Strict(BaseModel):
@@ -26,8 +77,8 @@ class _Strict(BaseModel):
 class Scale(_Strict):
     """The answer scale of an item: whole numbers from ``min`` to ``max``."""
 
-    min: int
-    max: int
+    min: StrictInt
+    max: StrictInt
 
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
@@ -46,9 +97,9 @@ class Bands(_Strict):
     ``neutral`` may be omitted (an even scale with no midpoint, e.g. 1-4 or 1-6).
     """
 
-    disagree: tuple[float, float]
-    neutral: tuple[float, float] | None = None
-    agree: tuple[float, float]
+    disagree: tuple[StrictFloat, StrictFloat]
+    neutral: tuple[StrictFloat, StrictFloat] | None = None
+    agree: tuple[StrictFloat, StrictFloat]
 
     @model_validator(mode="after")
     def _ordered(self) -> Bands:
@@ -61,13 +112,12 @@ class Bands(_Strict):
                 raise ValueError("bands must not overlap and must run disagree < neutral < agree")
         return self
 
-    def check_covers(self, scale: Scale, where: str) -> None:
-        """Every whole score on ``scale`` must fall in exactly one band."""
+    def first_gap(self, scale: Scale) -> int | None:
+        """The first whole score on ``scale`` that falls in no band, or None when all do."""
         for score in range(scale.min, scale.max + 1):
             if self.band_of(score) is None:
-                raise ValueError(
-                    f"{where}: score {score} of the {scale.min}-{scale.max} scale is in no band"
-                )
+                return score
+        return None
 
     def band_of(self, score: float) -> str | None:
         """The band name of a score, or None when it lies outside every band."""
@@ -85,6 +135,8 @@ class Groups(_Strict):
     levels: list[str] = Field(min_length=1)
     labels: dict[str, list[str]] = Field(default_factory=dict)
 
+    _labels_as_text = field_validator("labels", mode="before")(labels_as_text)
+
     @model_validator(mode="after")
     def _labels_known(self) -> Groups:
         unknown = set(self.labels) - set(self.levels)
@@ -99,8 +151,8 @@ class Item(_Strict):
     id: str = Field(pattern=_ID_PATTERN)
     text: str = Field(min_length=1)
     source: Literal["study", "cemlab"]
-    paraphrased: bool = False
-    reverse: bool = False
+    paraphrased: StrictBool = False
+    reverse: StrictBool = False
     scale: Scale | None = None
     bands: Bands | None = None
 
@@ -143,22 +195,53 @@ class Instrument(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Instrument:
-        seen: set[str] = set()
-        for dim in self.dimensions:
-            if dim.id in seen:
-                raise ValueError(f"dimension id {dim.id!r} is used twice")
-            seen.add(dim.id)
-        item_ids: set[str] = set()
-        for dim in self.dimensions:
-            for item in dim.items:
-                if item.id in item_ids:
-                    raise ValueError(f"item id {item.id!r} is used twice")
-                item_ids.add(item.id)
-                item_scale = item.scale or self.scale
-                item_bands = item.bands or self.bands
-                item_bands.check_covers(item_scale, f"item {item.id!r}")
-        if self.recommend is not None and self.recommend.id in item_ids:
-            raise ValueError(f"recommend id {self.recommend.id!r} is also an item id")
+        """Unique ids, and every whole score of every item's scale in exactly one band.
+
+        Each error names the key to change (`KeyProblem`), e.g. ``bands`` or
+        ``dimensions[leadership].items[q1].id``.
+        """
+        first_dimension: dict[str, int] = {}
+        for d, dim in enumerate(self.dimensions):
+            if dim.id in first_dimension:
+                first = first_dimension[dim.id] + 1
+                raise KeyProblem(
+                    f"dimension id {dim.id!r} is used twice (dimensions {first} and {d + 1} in "
+                    "order). Fix: give each dimension its own id",
+                    ("dimensions", d, "id"),
+                )
+            first_dimension[dim.id] = d
+        gap = self.bands.first_gap(self.scale)
+        if gap is not None:
+            raise KeyProblem(_gap_message(gap, self.scale), ("bands",))
+        dimension_of: dict[str, str] = {}
+        for d, dim in enumerate(self.dimensions):
+            for i, item in enumerate(dim.items):
+                where = ("dimensions", d, "items", i)
+                if item.id in dimension_of:
+                    raise KeyProblem(
+                        f"item id {item.id!r} is used twice (first in dimension "
+                        f"{dimension_of[item.id]!r}). Fix: give each item its own id",
+                        (*where, "id"),
+                    )
+                dimension_of[item.id] = dim.id
+                scale = item.scale or self.scale
+                gap = (item.bands or self.bands).first_gap(scale)
+                if gap is None:
+                    continue
+                if item.bands is None:
+                    raise KeyProblem(
+                        f"item {item.id!r} has its own {scale.min}-{scale.max} scale, but score "
+                        f"{gap} of it is in none of the instrument's bands. Fix: give the item "
+                        f"its own bands covering {scale.min} to {scale.max}",
+                        (*where, "bands"),
+                    )
+                raise KeyProblem(f"item {item.id!r}: {_gap_message(gap, scale)}", (*where, "bands"))
+        if self.recommend is not None and self.recommend.id in dimension_of:
+            raise KeyProblem(
+                f"recommend id {self.recommend.id!r} is also an item id (dimension "
+                f"{dimension_of[self.recommend.id]!r}). Fix: give the recommend item its own id",
+                ("recommend", "id"),
+            )
         return self
 
     # -- lookups -----------------------------------------------------------------------------
@@ -221,6 +304,13 @@ class Instrument(_Strict):
         return pd.DataFrame(rows)
 
 
+def _gap_message(score: int, scale: Scale) -> str:
+    return (
+        f"score {score} of the {scale.min}-{scale.max} scale is in no band. Fix: make the bands "
+        f"run without gaps from {scale.min} to {scale.max} (each [low, high], both included)"
+    )
+
+
 # -- loading ---------------------------------------------------------------------------------
 
 
@@ -249,10 +339,7 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     else:
         path = Path(name_or_path)
         if not path.is_file():
-            raise InstrumentError(
-                f"{path}: no such instrument file, and no built-in instrument of that name. "
-                f"Fix: give a path to a YAML file or one of {', '.join(list_instruments())}"
-            )
+            raise InstrumentError(not_an_instrument(text_name, path))
         label = str(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -278,39 +365,143 @@ def parse_instrument(text: str, label: str = "<instrument>") -> Instrument:
         raise InstrumentError(f"{label}: {describe_validation_error(exc, data)}") from None
 
 
+def not_an_instrument(name: str, path: Path) -> str:
+    """Why ``name`` names no instrument: not built in, and ``path`` is no file; the closest name.
+
+    Used by `load_instrument` and for the params key ``instrument``.
+    """
+    built_in = list_instruments()
+    state = "is a folder" if path.is_dir() else "does not exist"
+    message = (
+        f"{name!r} is neither a built-in instrument ({', '.join(built_in)}) nor a file "
+        f"({path.absolute()} {state})"
+    )
+    close = difflib.get_close_matches(name, built_in, n=1, cutoff=0.6)
+    if close:
+        return f"{message}. Fix: use {close[0]!r}, the closest built-in name"
+    return f"{message}. Fix: give a built-in name or the path of an instrument YAML file"
+
+
 def describe_validation_error(exc: ValidationError, data: object = None) -> str:
     """Turn pydantic's error list into lines that name each key by its path in the YAML.
 
     Item and dimension positions are shown by their ``id`` when the YAML gives one, so
     ``dimensions[2].items[0].text`` reads ``dimensions[leadership].items[lead_decisions].text``.
+    A wrong value is shown as given, with a fix for its kind of error ("write a whole number,
+    e.g. min_group_size: 5").
     """
     lines = []
     for err in exc.errors():
-        path = []
-        node = data
-        for part in err["loc"]:
-            if isinstance(part, int):
-                label = str(part)
-                if isinstance(node, list) and 0 <= part < len(node):
-                    node = node[part]
-                    if isinstance(node, dict) and "id" in node:
-                        label = str(node["id"])
-                else:
-                    node = None
-                if path:
-                    path[-1] += f"[{label}]"
-                else:
-                    path.append(f"[{label}]")
-            else:
-                node = node.get(part) if isinstance(node, dict) else None
-                path.append(str(part))
-        key = ".".join(path) or "(top level)"
+        loc = tuple(err["loc"])
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, KeyProblem):
+            loc += cause.loc
+        key = _key_path(loc, data) or "(top level)"
         msg = err["msg"]
-        if err["type"] == "missing":
+        kind = err["type"]
+        if kind == "missing":
             msg = "this key is required but missing"
-        elif err["type"] == "extra_forbidden":
+        elif kind == "extra_forbidden":
             msg = "unknown key (check its spelling against the README)"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
+        else:  # a pydantic check: say what was given and what would do
+            msg += f", got {_as_yaml(err.get('input'))}"
+            fix = _fix_for(kind, err.get("input"), loc, err.get("ctx") or {})
+            if fix:
+                msg += f". Fix: {fix}"
         lines.append(f"key {key!r}: {msg}")
     return "; ".join(lines)
+
+
+def _key_path(loc: tuple[str | int, ...], data: object) -> str:
+    path: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            label = str(part)
+            if isinstance(node, list) and 0 <= part < len(node):
+                node = node[part]
+                if isinstance(node, dict) and "id" in node:
+                    label = str(node["id"])
+            else:
+                node = None
+            if path:
+                path[-1] += f"[{label}]"
+            else:
+                path.append(f"[{label}]")
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+            path.append(str(part))
+    return ".".join(path)
+
+
+def _as_yaml(value: object) -> str:
+    """A value as a YAML writer would recognise it: true/false, null, text in quotes."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _example(loc: tuple[str | int, ...], value: str) -> str:
+    """``key: value`` for a key, or the value alone for a position in a list."""
+    return f"{loc[-1]}: {value}" if loc and isinstance(loc[-1], str) else value
+
+
+_WHOLE_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*")
+_BOOL_WORDS = {"yes": "true", "y": "true", "on": "true", "1": "true",
+               "no": "false", "n": "false", "off": "false", "0": "false"}
+_PATTERNS = {
+    SLUG_PATTERN: ("only letters, digits, - and _", r"[^A-Za-z0-9_-]+", "-"),
+    _ID_PATTERN: ("only letters, digits and _, not starting with a digit", r"[^A-Za-z0-9_]+", "_"),
+}
+
+
+def _fix_for(kind: str, value: object, loc: tuple[str | int, ...], ctx: dict) -> str | None:
+    """What to write instead, for one kind of pydantic error on ``value``."""
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        if isinstance(value, str) and _WHOLE_TEXT.fullmatch(value):
+            return f"write the number without quotes: {_example(loc, str(int(value)))}"
+        return f"write a whole number, e.g. {_example(loc, '5')}"
+    if kind in ("float_type", "float_parsing"):
+        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+            return f"write the number without quotes: {_example(loc, value.strip())}"
+        return f"write a number, e.g. {_example(loc, '7')}"
+    if kind in ("bool_type", "bool_parsing"):
+        meant = _BOOL_WORDS.get(str(value).strip().lower(), "true")
+        return f"write true or false, e.g. {_example(loc, meant)}"
+    if kind == "string_type":
+        if isinstance(value, bool):
+            return ("YAML reads unquoted yes, no, on, off, true and false as true/false: put the "
+                    "text in quotes, e.g. 'yes'")
+        if isinstance(value, int | float):
+            return f"put it in quotes: {_example(loc, repr(str(value)))}"
+        return "write one text value"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERNS:
+        rule, bad, joiner = _PATTERNS[ctx["pattern"]]
+        suggestion = re.sub(bad, joiner, str(value)).strip(joiner)
+        if suggestion and ctx["pattern"] == _ID_PATTERN and suggestion[0].isdigit():
+            suggestion = f"q{suggestion}"
+        return f"use {rule}" + (f", e.g. {_example(loc, suggestion)}" if suggestion else "")
+    if kind == "list_type":
+        if isinstance(value, str | int | float):
+            return f"write a list in square brackets, e.g. {_example(loc, f'[{value}]')}"
+        return "write a list in square brackets, e.g. [a, b]"
+    if kind in ("dict_type", "model_type"):
+        return "write key: value pairs under it (see the README for its keys)"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
+        return f"use {close[0]!r}" if close else "use one of those"
+    limits = {"greater_than_equal": "{} or more", "greater_than": "more than {}",
+              "less_than_equal": "{} or less", "less_than": "less than {}"}
+    if kind in limits:
+        limit = next(iter(ctx.values()), "")
+        return f"use {limits[kind].format(limit)}"
+    if kind in ("too_short", "string_too_short"):
+        return "fill it in"
+    return None

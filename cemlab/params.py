@@ -17,6 +17,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictFloat,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -26,10 +28,13 @@ from pydantic import (
 from cemlab.benchmarks import list_benchmarks
 from cemlab.exceptions import CemlabError, ParamsError
 from cemlab.instrument import (
+    SLUG_PATTERN,
     Instrument,
     describe_validation_error,
+    labels_as_text,
     list_instruments,
     load_instrument,
+    not_an_instrument,
 )
 from cemlab.io import EXTRA_FIELDS, load
 from cemlab.survey import Survey
@@ -48,21 +53,30 @@ Section = Literal[
 ]
 SECTIONS: tuple[str, ...] = get_args(Section)
 
-_SLUG = r"^[A-Za-z0-9_-]+$"
-
 
 def _base_folder(info: ValidationInfo) -> Path:
     return (info.context or {}).get("folder", Path.cwd())
 
 
-def _existing_file(value: Any, info: ValidationInfo) -> Path:
-    """A path relative to the params file's folder, made absolute; it must exist."""
-    if not isinstance(value, str | Path) or not str(value).strip():
-        raise ValueError("must be a file path (text)")
+def _absolute(value: str | Path, info: ValidationInfo) -> Path:
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = _base_folder(info) / path
-    path = path.resolve()
+    return path.resolve()
+
+
+def _existing_file(value: Any, info: ValidationInfo) -> Path:
+    """A path relative to the params file's folder, made absolute; it must be a file."""
+    if not isinstance(value, str | Path) or not str(value).strip():
+        raise ValueError("must be a file path (text)")
+    path = _absolute(value, info)
+    if path.is_dir():
+        files = sorted(f.name for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+        listed = ", ".join(files[:5]) + (", ..." if len(files) > 5 else "")
+        raise ValueError(
+            f"{path} is a folder, but {info.field_name} needs a file. Fix: give the path of the "
+            "file itself" + (f", e.g. one of the files in it ({listed})" if files else "")
+        )
     if not path.is_file():
         raise ValueError(f"no such file: {path} (paths are relative to the params file's folder)")
     return path
@@ -72,7 +86,13 @@ def _instrument_ref(value: Any, info: ValidationInfo) -> str:
     """A built-in instrument name stays a name; anything else is a path made absolute."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a built-in instrument name or a path to an instrument YAML")
-    reference = value if value in list_instruments() else str(_existing_file(value, info))
+    if value in list_instruments():
+        reference = value
+    else:
+        path = _absolute(value, info)
+        if not path.is_file():
+            raise ValueError(not_an_instrument(value, path))
+        reference = str(path)
     try:
         load_instrument(reference)
     except CemlabError as exc:  # a consultant's instrument file that is malformed
@@ -83,6 +103,24 @@ def _instrument_ref(value: Any, info: ValidationInfo) -> str:
 def _text_label(value: Any) -> Any:
     """YAML reads ``wave: 2026`` as a number; a wave label is text either way."""
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _slug_text(value: Any) -> Any:
+    """YAML reads ``client: 2026`` as a number; digits are a valid slug, so it is text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _sheet_ref(value: Any) -> Any:
+    """A sheet name or 0-based position; not true/false or a fraction, which YAML may give."""
+    if value is None or isinstance(value, str) or (
+        isinstance(value, int) and not isinstance(value, bool)
+    ):
+        return value
+    shown = str(value).lower() if isinstance(value, bool) else repr(value)
+    raise ValueError(
+        f"must be a sheet name or a 0-based sheet position, got {shown}. Fix: write the name in "
+        "quotes (sheet: 'Responses') or a whole number (sheet: 0 for the first sheet)"
+    )
 
 
 class _Strict(BaseModel):
@@ -98,6 +136,8 @@ class _DataSource(_Strict):
     group_labels: dict[str, list[str]] | None = None
 
     _data_file = field_validator("data", mode="before")(_existing_file)
+    _sheet = field_validator("sheet", mode="before")(_sheet_ref)
+    _labels_as_text = field_validator("group_labels", mode="before")(labels_as_text)
 
 
 class FeedbackSource(_DataSource):
@@ -125,15 +165,15 @@ class PreviousSource(_DataSource):
 class Params(_Strict):
     """One client's parameters. Paths are absolute once loaded (relative to the params file)."""
 
-    client: str = Field(pattern=_SLUG, description="slug: letters, digits, - and _")
+    client: str = Field(pattern=SLUG_PATTERN, description="slug: letters, digits, - and _")
     title: str = Field(min_length=1)
     data: Path
     instrument: str = "cem-maturity"
     sheet: str | int | None = None
     columns: dict[str, str | None] = Field(default_factory=dict)
     group_labels: dict[str, list[str]] = Field(default_factory=dict)
-    target: float | None = None
-    min_group_size: int = Field(default=5, ge=1)
+    target: StrictFloat | None = None
+    min_group_size: StrictInt = Field(default=5, ge=1)
     wave: str | None = None
     feedback: FeedbackSource | None = None
     previous: PreviousSource | None = None
@@ -142,8 +182,11 @@ class Params(_Strict):
 
     _path: Path | None = PrivateAttr(default=None)
 
+    _client = field_validator("client", mode="before")(_slug_text)
     _data_file = field_validator("data", mode="before")(_existing_file)
+    _sheet = field_validator("sheet", mode="before")(_sheet_ref)
     _instrument = field_validator("instrument", mode="before")(_instrument_ref)
+    _labels_as_text = field_validator("group_labels", mode="before")(labels_as_text)
     _wave = field_validator("wave", mode="before")(_text_label)
 
     @field_validator("feedback", "previous", mode="before")

@@ -103,10 +103,51 @@ def test_a_consultants_own_instrument_loads_from_a_path(tmp_path):
          "key 'dimensions[service].items[s2].text': this key is required but missing"),
         (lambda d: d["dimensions"][0]["items"][1].update(source="survey"),
          "key 'dimensions[service].items[s2].source'"),
-        (lambda d: d["bands"].pop("neutral"), "score 3 of the 1-5 scale is in no band"),
+        (lambda d: d["bands"].pop("neutral"),
+         "key 'bands': score 3 of the 1-5 scale is in no band. Fix: make the bands run without "
+         "gaps from 1 to 5 (each [low, high], both included)"),
         (lambda d: d["bands"].update(agree=[3, 5]), "bands must not overlap"),
         (lambda d: d["scale"].update(max=1), "max (1) must be greater than min (1)"),
-        (lambda d: d["dimensions"][0]["items"][1].update(id="s1"), "item id 's1' is used twice"),
+        (lambda d: d["dimensions"][0]["items"][1].update(id="s1"),
+         "key 'dimensions[service].items[s1].id': item id 's1' is used twice (first in "
+         "dimension 'service'). Fix: give each item its own id"),
+        (lambda d: d["dimensions"].append({"id": "service", "title": "Again", "items": [
+            {"id": "s3", "text": "x", "source": "cemlab"}]}),
+         "key 'dimensions[service].id': dimension id 'service' is used twice (dimensions 1 and "
+         "2 in order)"),
+        (lambda d: d["dimensions"][0]["items"][0].update(
+            scale={"min": 1, "max": 5}, bands={"disagree": [1, 1], "agree": [3, 5]}),
+         "key 'dimensions[service].items[s1].bands': item 's1': score 2 of the 1-5 scale is in "
+         "no band"),
+        (lambda d: d["dimensions"][0]["items"][0].update(scale={"min": 1, "max": 7}),
+         "key 'dimensions[service].items[s1].bands': item 's1' has its own 1-7 scale, but score "
+         "6 of it is in none of the instrument's bands. Fix: give the item its own bands "
+         "covering 1 to 7"),
+        (lambda d: d.update(recommend={"id": "s2", "text": "Recommend?"}),
+         "key 'recommend.id': recommend id 's2' is also an item id (dimension 'service')"),
+        # booleans and numbers are strict: YAML's "yes" in quotes, 1, "5" are not accepted
+        (lambda d: d["dimensions"][0]["items"][1].update(reverse="yes"),
+         "key 'dimensions[service].items[s2].reverse': Input should be a valid boolean, got "
+         "'yes'. Fix: write true or false, e.g. reverse: true"),
+        (lambda d: d["dimensions"][0]["items"][1].update(reverse=1),
+         "key 'dimensions[service].items[s2].reverse': Input should be a valid boolean, got 1. "
+         "Fix: write true or false, e.g. reverse: true"),
+        (lambda d: d["scale"].update(max="5"),
+         "key 'scale.max': Input should be a valid integer, got '5'. Fix: write the number "
+         "without quotes: max: 5"),
+        (lambda d: d["scale"].update(max=True),
+         "key 'scale.max': Input should be a valid integer, got true. Fix: write a whole "
+         "number, e.g. max: 5"),
+        (lambda d: d["bands"].update(agree=[4, "5"]),
+         "key 'bands.agree[1]': Input should be a valid number, got '5'. Fix: write the number "
+         "without quotes: 5"),
+        (lambda d: d["dimensions"][0]["items"][0].update(id="1st item"),
+         "key 'dimensions[service].items[1st item].id': String should match pattern "
+         "'^[A-Za-z_][A-Za-z0-9_]*$', got '1st item'. Fix: use only letters, digits and _, not "
+         "starting with a digit, e.g. id: q1st_item"),
+        (lambda d: d["groups"].update(labels={"staff": [True]}),
+         "key 'groups.labels.staff[0]': Input should be a valid string, got true. Fix: YAML "
+         "reads unquoted yes, no, on, off, true and false as true/false: put the text in quotes"),
         (lambda d: d.update(recommend={"id": "ltr", "text": "Recommend?", "scale": {"min": 1, "max": 10}}),
          "the recommend item must use the 0-10 scale"),
     ],
@@ -122,9 +163,24 @@ def test_a_malformed_instrument_names_the_key(tmp_path, change, expected):
     assert expected in str(info.value)
 
 
-def test_unknown_name_and_non_mapping_are_clear_errors(tmp_path):
-    with pytest.raises(InstrumentError, match="no built-in instrument of that name.*cem-maturity"):
+def test_spss_codes_as_group_labels_are_text(tmp_path):
+    data = yaml.safe_load(MINIMAL)
+    data["groups"]["labels"] = {"staff": [1, 2.0]}  # unquoted codes: YAML reads numbers
+    instrument = parse_instrument(yaml.safe_dump(data), "codes.yaml")
+    assert instrument.groups.labels == {"staff": ["1", "2"]}
+
+
+def test_unknown_name_and_non_mapping_are_clear_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InstrumentError) as info:
         load_instrument("cem-maturty")
+    assert str(info.value) == (
+        "'cem-maturty' is neither a built-in instrument (cem-maturity, customer-feedback) nor "
+        f"a file ({tmp_path / 'cem-maturty'} does not exist). Fix: use 'cem-maturity', the "
+        "closest built-in name"
+    )
+    with pytest.raises(InstrumentError, match=r"\(.* is a folder\)\. Fix: give a built-in name"):
+        load_instrument(tmp_path)
     with pytest.raises(InstrumentError, match="must be a YAML mapping"):
         parse_instrument("- just\n- a list\n", "list.yaml")
     with pytest.raises(InstrumentError, match="not valid YAML"):

@@ -117,22 +117,63 @@ def test_previous_wave_inherits_the_main_columns_mapping(client_folder):
     [
         ({"clinet": "acme"}, "key 'clinet': unknown key (check its spelling against the README)"),
         ({"title": None}, "key 'title': this key is required but missing"),
-        ({"client": "acme corp!"}, "key 'client': String should match pattern"),
-        ({"min_group_size": "five"}, "key 'min_group_size': Input should be a valid integer"),
-        ({"min_group_size": 0}, "key 'min_group_size': Input should be greater than or equal to 1"),
+        ({"client": "acme corp!"},
+         "key 'client': String should match pattern '^[A-Za-z0-9_-]+$', got 'acme corp!'. Fix: "
+         "use only letters, digits, - and _, e.g. client: acme-corp"),
+        ({"title": 2026},
+         "key 'title': Input should be a valid string, got 2026. Fix: put it in quotes: "
+         "title: '2026'"),
+        ({"min_group_size": "five"},
+         "key 'min_group_size': Input should be a valid integer, got 'five'. Fix: write a whole "
+         "number, e.g. min_group_size: 5"),
+        # numbers are strict: YAML true, a quoted "5" and 2.5 are not a group size
+        ({"min_group_size": True},
+         "key 'min_group_size': Input should be a valid integer, got true. Fix: write a whole "
+         "number, e.g. min_group_size: 5"),
+        ({"min_group_size": "5"},
+         "key 'min_group_size': Input should be a valid integer, got '5'. Fix: write the number "
+         "without quotes: min_group_size: 5"),
+        ({"min_group_size": 2.5},
+         "key 'min_group_size': Input should be a valid integer, got 2.5. Fix: write a whole "
+         "number, e.g. min_group_size: 5"),
+        ({"min_group_size": 0},
+         "key 'min_group_size': Input should be greater than or equal to 1, got 0. Fix: use 1 or "
+         "more"),
         ({"data": "../data/acme-2026.csv"}, "key 'data': no such file: "),
         ({"data": 12}, "key 'data': must be a file path (text)"),
-        ({"instrument": "cem-maturty"}, "key 'instrument': no such file: "),
+        ({"sheet": True},
+         "key 'sheet': must be a sheet name or a 0-based sheet position, got true. Fix: write "
+         "the name in quotes (sheet: 'Responses') or a whole number (sheet: 0 for the first "
+         "sheet)"),
         ({"target": 9}, "key 'target': 9 is outside the 1-5 scale of instrument 'mini'"),
-        ({"target": "high"}, "key 'target': Input should be a valid number"),
+        ({"target": "high"},
+         "key 'target': Input should be a valid number, got 'high'. Fix: write a number, e.g. "
+         "target: 7"),
+        ({"target": "4"},
+         "key 'target': Input should be a valid number, got '4'. Fix: write the number without "
+         "quotes: target: 4"),
+        ({"target": True},
+         "key 'target': Input should be a valid number, got true. Fix: write a number, e.g. "
+         "target: 7"),
         ({"columns": {"q4": "Q4"}}, "key 'columns': 'q4' not an item of instrument 'mini'"),
         ({"columns": {"role": None}}, "key 'columns': role cannot be null"),
-        ({"columns": ["q1"]}, "key 'columns': Input should be a valid dictionary"),
+        ({"columns": ["q1"]},
+         "key 'columns': Input should be a valid dictionary, got ['q1']. Fix: write key: value "
+         "pairs under it (see the README for its keys)"),
         ({"group_labels": {"managers": ["Boss"]}},
          "key 'group_labels': 'managers' not a level of instrument 'mini'"),
         ({"group_labels": {"staff": "Employee"}},
-         "key 'group_labels.staff': Input should be a valid list"),
-        ({"sections": ["cover", "summary"]}, "key 'sections[1]': Input should be 'cover'"),
+         "key 'group_labels.staff': Input should be a valid list, got 'Employee'. Fix: write a "
+         "list in square brackets, e.g. staff: [Employee]"),
+        ({"group_labels": {"staff": [True]}},  # YAML reads an unquoted label yes as true
+         "key 'group_labels.staff[0]': Input should be a valid string, got true. Fix: YAML reads "
+         "unquoted yes, no, on, off, true and false as true/false: put the text in quotes, e.g. "
+         "'yes'"),
+        ({"sections": ["cover", "summary"]},
+         "key 'sections[1]': Input should be 'cover', 'findings', 'agreement', 'scorecard', "
+         "'correlations', 'reliability', 'nps', 'trend' or 'quality', got 'summary'. Fix: use one "
+         "of those"),
+        ({"sections": ["cover", "scorecrd"]}, "got 'scorecrd'. Fix: use 'scorecard'"),
         ({"sections": ["nps", "nps"]}, "key 'sections': section(s) listed twice: nps"),
         ({"benchmark": "polska-2009"}, "key 'benchmark': unknown benchmark"),
         ({"benchmark": "bench/mine.csv"}, "key 'benchmark': no such file"),
@@ -149,6 +190,40 @@ def test_previous_wave_inherits_the_main_columns_mapping(client_folder):
 def test_params_errors_name_the_key_and_the_file(client_folder, keys, expected):
     message = params_error(write_params(client_folder, **keys))
     assert expected in message
+
+
+def test_a_misspelt_built_in_instrument_suggests_the_name(client_folder):
+    message = params_error(write_params(client_folder, instrument="cem-maturty"))
+    assert message.endswith(
+        "key 'instrument': 'cem-maturty' is neither a built-in instrument (cem-maturity, "
+        f"customer-feedback) nor a file ({client_folder / 'params' / 'cem-maturty'} does not "
+        "exist). Fix: use 'cem-maturity', the closest built-in name"
+    )
+
+
+def test_a_folder_given_as_data_says_a_file_is_needed(client_folder):
+    message = params_error(write_params(client_folder, data="../data"))
+    assert message.endswith(
+        f"key 'data': {client_folder / 'data'} is a folder, but data needs a file. Fix: give the "
+        "path of the file itself, e.g. one of the files in it (acme-2025.csv, acme-nps.csv, "
+        "acme.csv, mini.yaml)"
+    )
+
+
+def test_numbers_yaml_reads_where_text_is_meant_are_text(client_folder):
+    # client: 2026 is a valid slug; SPSS codes as group labels are compared as text
+    params = load_params(write_params(
+        client_folder, client=2026, group_labels={"staff": [1, 2], "management": [3.0]},
+        previous={"data": "../data/acme-2025.csv", "group_labels": {"staff": [9]}}))
+    assert params.client == "2026"
+    assert params.group_labels == {"staff": ["1", "2"], "management": ["3"]}
+    assert params.previous.group_labels == {"staff": ["9"]}
+    write_csv(client_folder / "data" / "codes.csv",
+              [["role", "q1", "q2", "q3"], [1, 4, 4, 4], [2, 3, 3, 3], [3, 5, 5, 5]])
+    params = load_params(write_params(client_folder, data="../data/codes.csv", min_group_size=1,
+                                      group_labels={"staff": [1, 2], "management": [3]}))
+    assert load_client(params).survey.responses["role"].tolist() == [
+        "staff", "staff", "management"]
 
 
 def test_missing_params_file_and_non_mapping_yaml(client_folder):
