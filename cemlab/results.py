@@ -48,10 +48,8 @@ class ResultTable(pd.DataFrame):
     def style_table(self):
         """A pandas Styler: numbers rounded by column kind, suppressed cells marked in grey."""
         frame = pd.DataFrame(self)
-        suppressed_rows = pd.Series(False, index=frame.index)
-        for flag in ("suppressed", "groups_suppressed"):  # any figure of the row hidden
-            if flag in frame.columns:
-                suppressed_rows |= frame[flag].fillna(False).astype(bool)
+        suppressed_rows = _flag(frame, "suppressed")
+        groups_only = _flag(frame, "groups_suppressed") & ~suppressed_rows
         formatters = {}
         for column in frame.columns:
             if not pd.api.types.is_float_dtype(frame[column]):
@@ -60,22 +58,31 @@ class ResultTable(pd.DataFrame):
         styler = frame.style.format(formatters, na_rep="–")
         marked = frame.columns[[pd.api.types.is_float_dtype(frame[c]) for c in frame.columns]]
 
+        # a row whose group figures alone are hidden (the scorecard's) marks only those: its
+        # other blanks (no benchmark figure, say) are not suppressed
+        by_group = [c for c in marked if _is_group_figure(str(c), frame.columns)]
+
         def _mark(row: pd.Series) -> list[str]:
-            if not suppressed_rows.loc[row.name]:
+            if suppressed_rows.loc[row.name]:
+                columns = marked
+            elif groups_only.loc[row.name]:
+                columns = by_group
+            else:
                 return [""] * len(row)
             return [
-                "color: #888; font-style: italic" if pd.isna(v) and c in marked else ""
+                "color: #888; font-style: italic" if pd.isna(v) and c in columns else ""
                 for c, v in row.items()
             ]
 
-        if suppressed_rows.any():
-            rows = frame.index[suppressed_rows.to_numpy()]
+        for rows, columns in ((suppressed_rows, list(marked)), (groups_only, by_group)):
+            if rows.any() and columns:
+                styler = styler.format(
+                    {c: _formatter_for(str(c)) for c in columns},
+                    subset=pd.IndexSlice[frame.index[rows.to_numpy()], columns],
+                    na_rep=SUPPRESSED_LABEL,
+                )
+        if (suppressed_rows | groups_only).any():
             styler = styler.apply(_mark, axis=1)
-            styler = styler.format(
-                {c: _formatter_for(str(c)) for c in marked},
-                subset=pd.IndexSlice[rows, list(marked)],
-                na_rep=SUPPRESSED_LABEL,
-            )
         if self.title:
             styler = styler.set_caption(html.escape(self.title))
         styler = styler.set_table_styles(
@@ -97,6 +104,24 @@ class ResultTable(pd.DataFrame):
         if self.notes:
             body += f"<p style='font-size: 90%; color: #555'>{html.escape(self.notes)}</p>"
         return body
+
+
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame[column].fillna(False).astype(bool)
+
+
+#: Columns of a two-group comparison, besides those named after a group.
+_GROUP_COMPARISON = {"gap_mean", "welch_t", "p_value", "p_adjusted"}
+
+
+def _is_group_figure(column: str, columns: Iterable[object]) -> bool:
+    """A figure of one group (``mean_staff`` beside ``n_staff``) or of their comparison."""
+    if column.startswith("benchmark_"):  # published figures: blank only where none was
+        return False
+    groups = [str(c)[2:] for c in columns if str(c).startswith("n_")]
+    return column in _GROUP_COMPARISON or any(column.endswith(f"_{g}") for g in groups)
 
 
 def _is_default_index(frame: pd.DataFrame) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -58,3 +60,17 @@ def test_write_tables_writes_csv_and_one_workbook(tmp_path):
     assert back["pct_agree"].tolist() == [58.3, 66.7]
     sheet = pd.read_excel(tmp_path / "tables.xlsx", sheet_name="agreement")
     assert sheet["n"].tolist() == [12, 3]
+
+
+def test_a_row_with_only_its_group_figures_hidden_marks_only_those():
+    # the scorecard of a survey with 4 managers: overall mean shown, group means hidden, and no
+    # benchmark figure published for the statement (blank, but not suppressed)
+    card = ResultTable(pd.DataFrame({
+        "item": ["q"], "n": [104], "mean": [6.1], "benchmark_mean": [np.nan],
+        "n_management": [4], "n_staff": [100], "mean_management": [np.nan],
+        "mean_staff": [np.nan], "gap_mean": [np.nan], "suppressed": [False],
+        "groups_suppressed": [True], "suppressed_reason": ["n_management = 4 < 5"],
+    }))
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", card.style_table().to_html())
+    assert cells[:8] == ["q", "104", "6.10", "–", "4", "100", "suppressed", "suppressed"]
+    assert cells[8] == "suppressed"  # gap_mean compares the hidden groups
