@@ -123,9 +123,14 @@ def _axes(
     """
     if ax is not None:
         return ax
-    # Sized for the average label: a long one can borrow room from shorter neighbours.
-    lines = float(np.mean([label.count("\n") + 1 for label in labels])) if labels else 1.0
-    unit = max(0.3, (0.19 * lines + 0.2) / units_per_label)
+    # Sized for the average label (a long one borrows room from shorter neighbours), but never
+    # so tight that the tallest pair of neighbours overlaps (0.19 in per line of text).
+    counts = np.array([label.count("\n") + 1 for label in labels], dtype=float)
+    if not len(counts):
+        counts = np.ones(1)
+    pairs = (counts[1:] + counts[:-1]) / 2 if len(counts) > 1 else counts
+    unit = max(0.3, (0.19 * counts.mean() + 0.2) / units_per_label,
+               (0.19 * pairs.max() + 0.02) / units_per_label)
     height = max(2.5, unit * units_per_label * len(labels) + 1.4)
     _, new = plt.subplots(figsize=(width, height), layout="constrained")
     return new
