@@ -3,7 +3,8 @@
 The data are read with cemlab's own loader, percentages come from `cemlab.agreement`, means and
 the lowest item from `cemlab.scorecard`, and the figures from the shipped benchmark table, so
 the data, the table and the analyses cannot drift apart. Correlations are Spearman's rho over
-all respondents (pandas, until cemlab has a correlations module).
+all respondents, recomputed here with pandas as a check independent of cemlab (test_study.py
+gets them from `cemlab.correlations`, as the reproduction notebook shows them).
 """
 
 from __future__ import annotations
