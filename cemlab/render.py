@@ -656,13 +656,16 @@ def _export_html(executed: Path, target: Path, title: str) -> None:
         template_name="lab",
         extra_template_paths=[str(TEMPLATES_DIR)],
         template_file="report.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
+        **_OUTPUTS_ONLY,
     )
     body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
+
+
+#: nbconvert options of every export: outputs only (no code, no prompts), images inlined.
+_OUTPUTS_ONLY = dict(
+    exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True
+)
 
 
 #: Where reveal.js comes from in slides (nbconvert's default): slides need it when opened.
@@ -676,13 +679,7 @@ def _export_slides(executed: Path, target: Path, title: str, reveal_prefix: str)
 
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = title
-    exporter = SlidesExporter(
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        reveal_url_prefix=reveal_prefix,
-    )
+    exporter = SlidesExporter(reveal_url_prefix=reveal_prefix, **_OUTPUTS_ONLY)
     body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
 
