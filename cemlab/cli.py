@@ -25,8 +25,12 @@ def _cmd_instruments(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from cemlab.validate import validate_params_file
+    from cemlab.validate import params_path_problem, validate_params_file
 
+    problem = params_path_problem(args.params)
+    if problem:  # a usage error: nothing to validate
+        print(f"cemlab validate: error: {problem}", file=sys.stderr)
+        return 2
     report = validate_params_file(args.params)
     print(report.summary())
     return 0 if report.ok else 1

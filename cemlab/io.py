@@ -197,6 +197,14 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> RawTable:
         The file is missing, empty, not a table, or has no data rows.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError(
+            located(
+                "this is a folder; a survey file (CSV, .xlsx or .sav) is needed",
+                file=path,
+                fix="give the path of the file itself",
+            )
+        )
     if not path.is_file():
         raise DataError(
             located(

@@ -6,6 +6,7 @@ every data file they name and says whether the data can be analysed, and what wa
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,33 @@ class ValidationReport:
             lines.append("Result: NOT analysable:")
             lines.extend(f"  {problem}" for problem in self.problems)
         return "\n".join(lines)
+
+
+def params_path_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be a params file (missing, or a folder); None when it is a file.
+
+    ``cemlab validate`` treats this as a usage error (exit 2): there is nothing to validate.
+    """
+    path = Path(path)
+    if path.is_file():
+        return None
+    if path.is_dir():
+        names = sorted(p.name for p in path.glob("*.yaml"))
+        listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        example = f"; the folder holds {listed}" if names else ""
+        return (
+            f"{path} is a folder; validate checks one params file. Fix: give the client's "
+            f"params YAML{example}"
+        )
+    if not path.parent.is_dir():
+        return (
+            f"{path}: no such params file, and the folder {path.parent} does not exist. Fix: "
+            "check the path"
+        )
+    names = [p.name for p in path.parent.iterdir() if p.is_file()]
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+    similar = f"; similar names in {path.parent}: {', '.join(close)}" if close else ""
+    return f"{path}: no such params file. Fix: check the path{similar}"
 
 
 def validate_params_file(path: str | Path) -> ValidationReport:

@@ -536,6 +536,12 @@ def test_missing_file_suggests_similar_names(tmp_path):
     with pytest.raises(DataError) as err:
         load(tmp_path / "acme_2026.csv", write_instrument(tmp_path))
     assert "no such file" in str(err.value) and "acme-2026.csv" in str(err.value)
+    with pytest.raises(DataError) as err:
+        load(tmp_path, write_instrument(tmp_path))
+    assert str(err.value) == (
+        f"{tmp_path}: this is a folder; a survey file (CSV, .xlsx or .sav) is needed. Fix: give "
+        "the path of the file itself"
+    )
 
 
 def test_ambiguous_statement_match_asks_for_a_mapping(tmp_path):

@@ -126,7 +126,7 @@ def test_cli_exit_0_when_analysable(tmp_path):
         ("not-analysable", "no group reaches min_group_size 5"),
         ("data-error", "no group column 'role'"),
         ("params-error", "key 'data': no such file"),
-        ("no-params-file", "no such params file"),
+        ("data-folder", "is a folder, but data needs a file"),
     ],
 )
 def test_cli_exit_1_with_a_clear_message(tmp_path, problem, expected):
@@ -136,8 +136,8 @@ def test_cli_exit_1_with_a_clear_message(tmp_path, problem, expected):
                                                                                3]])
     elif problem == "params-error":
         path.write_text(yaml.safe_dump({"client": "acme", "title": "Acme", "data": "nowhere.csv"}))
-    elif problem == "no-params-file":
-        path = tmp_path / "missing.yaml"
+    elif problem == "data-folder":
+        path.write_text(yaml.safe_dump({"client": "acme", "title": "Acme", "data": "."}))
     result = run_cli("validate", str(path))
     assert result.returncode == 1
     assert expected in result.stdout + result.stderr
@@ -149,3 +149,25 @@ def test_cli_exit_2_on_usage_errors(args):
     result = run_cli(*args)
     assert result.returncode == 2
     assert "usage: cemlab" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_exit_2_when_the_params_path_is_not_a_file(tmp_path):
+    # nothing to validate: a usage error, on stderr, not a "NOT analysable" verdict on stdout
+    make_client(tmp_path, good_rows())
+    result = run_cli("validate", str(tmp_path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"cemlab validate: error: {tmp_path} is a folder; validate checks one params file. Fix: "
+        "give the client's params YAML; the folder holds acme.yaml, mini.yaml\n"
+    )
+    result = run_cli("validate", str(tmp_path / "acme.yml"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"cemlab validate: error: {tmp_path / 'acme.yml'}: no such params file. Fix: check the "
+        f"path; similar names in {tmp_path}: acme.yaml\n"
+    )
+    result = run_cli("validate", "/nonexistent.yaml")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "cemlab validate: error: /nonexistent.yaml: no such params file. Fix: check the path\n"
+    )
