@@ -823,11 +823,15 @@ def _match_items(
 
 @dataclass(frozen=True)
 class _Answer:
-    """What one distinct cell value of an item column means."""
+    """What one distinct cell value of an item column means.
+
+    ``kind`` is "" for a score or a blank, else "no answer", "out of range", "not whole" or
+    "not a number"; ``problem`` is the reason it became missing, as counted in the quality log.
+    """
 
     value: float | None
-    kind: str = ""  # "" (a score or blank), "no answer", "out of range" or "not a number"
-    problem: str = ""  # the reason it became missing, as counted in the quality log
+    kind: str = ""
+    problem: str = ""
 
 
 _BLANK = _Answer(None)
@@ -865,7 +869,9 @@ def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
         return _Answer(None, "not a number", f"not a number on the {low}-{high} scale")
     if not low <= number <= high:
         return _Answer(None, "out of range", f"outside the {low}-{high} scale")
-    return _Answer(number)
+    if abs(number - round(number)) > 1e-9:  # 3.5 or "2,5"; float noise such as 6.9999999999 is 7
+        return _Answer(None, "not whole", f"not a whole number on the {low}-{high} scale")
+    return _Answer(float(round(number)))
 
 
 def _group_lookup(
@@ -1211,6 +1217,12 @@ def _read_item(
             continue
         if meaning.kind == "no answer":
             message, fix = f"read as missing: {meaning.problem}", None
+        elif meaning.kind == "not whole":
+            message = f"answer to {item_id} set missing: {meaning.problem}"
+            fix = (
+                f"answers are whole numbers from {low} to {high}: correct it in the client's "
+                "file, or leave it empty"
+            )
         else:
             message = f"answer to {item_id} set missing: {meaning.problem}"
             fix = (

@@ -260,7 +260,7 @@ def test_polish_excel_csv_windows_1250_semicolon_decimal_comma(tmp_path):
     header = ["Nr ankiety", "Stanowisko", "Waga", *CEM.item_ids]
     data = [
         ["101", "Kierownictwo", "1,25", *["7"] * 21],
-        ["102", "Zarząd", "0,75", "nie wiem", *["6,5"] * 20],
+        ["102", "Zarząd", "0,75", "nie wiem", "6,5", *["7,0"] * 19],  # 6,5 is not a score
         ["103", "Pracownik", "1", *["3"] * 20, "NIE WIEM"],
         ["104", "pracownik", "1,5", *["10"] * 21],
         ["105", "ZARZAD", "1", *["-"] * 21],  # typed without Polish letters; "-" = no answer
@@ -273,10 +273,10 @@ def test_polish_excel_csv_windows_1250_semicolon_decimal_comma(tmp_path):
     table = read_table(path)
     assert (table.encoding, table.delimiter) == ("Windows-1250", ";")
     expected = pd.DataFrame(
-        {item: [7.0, 6.5, 3.0, 10.0, math.nan] for item in CEM.item_ids},
+        {item: [7.0, 7.0, 3.0, 10.0, math.nan] for item in CEM.item_ids},
         index=["101", "102", "103", "104", "105"],
     )
-    expected.loc["102", "lead_decisions"] = math.nan
+    expected.loc["102", ["lead_decisions", "lead_commitment"]] = math.nan
     expected.loc["103", "kpi_reward"] = math.nan
     pd.testing.assert_frame_equal(
         survey.items, expected.rename_axis("respondent"), check_index_type=False
@@ -285,7 +285,7 @@ def test_polish_excel_csv_windows_1250_semicolon_decimal_comma(tmp_path):
         "management", "management", "staff", "staff", "management"]
     assert survey.responses["weight"].tolist() == [1.25, 0.75, 1.0, 1.5, 1.0]
     set_missing = sorted((i.row, i.value) for i in survey.quality.set_missing)
-    assert set_missing == [(3, "nie wiem"), (4, "NIE WIEM"), *[(6, "-")] * 21]
+    assert set_missing == [(3, "6,5"), (3, "nie wiem"), (4, "NIE WIEM"), *[(6, "-")] * 21]
     assert sha256(path) == before
 
 
@@ -415,6 +415,28 @@ def test_out_of_range_and_non_numeric_answers_are_set_missing_and_listed(tmp_pat
     assert "row 3, column 'q2'" in messages["q2"] and "not a number on the 1-5 scale" in \
         messages["q2"] and "'abc'" in messages["q2"]
     assert "(value '0')" in messages["q3"]
+
+
+def test_answers_between_two_scores_are_set_missing_and_listed(tmp_path):
+    # 1-5 answers are whole numbers: 3.5 (a number in Excel) and "2,5" (decimal comma) are
+    # not answers; 4.0 and "5,0" are the scores 4 and 5
+    book = openpyxl.Workbook()
+    for row in (["id", "role", "q1", "q2", "q3"], ["a", "staff", 3.5, "2,5", 4.0],
+                ["b", "staff", 1, 2, "5,0"]):
+        book.active.append(row)
+    path = tmp_path / "halves.xlsx"
+    book.save(path)
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.items.loc["a"].isna().tolist() == [True, True, False]
+    assert survey.items.loc["a", "q3"] == 4.0 and survey.items.loc["b", "q3"] == 5.0
+    first, second = survey.quality.set_missing
+    assert first.message == (
+        "halves.xlsx, row 2, column 'q1': answer to q1 set missing: not a whole number on the "
+        "1-5 scale (value 3.5). Fix: answers are whole numbers from 1 to 5: correct it in the "
+        "client's file, or leave it empty"
+    )
+    assert (second.row, second.column, second.value) == (2, "q2", "2,5")
+    assert second.reason == "not a whole number on the 1-5 scale"
 
 
 def test_a_column_of_text_answers_is_fatal(tmp_path):
