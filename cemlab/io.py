@@ -34,7 +34,7 @@ from cemlab.survey import QualityLog, Survey
 _NO_ANSWER_TEXTS = (
     "Don't know", "Don´t know", "Do not know", "I don't know", "DK", "Not sure", "N/A", "NA",
     "Not applicable", "Refused", "Prefer not to say", "Prefer not to answer", "No answer",
-    "No opinion", "Missing", "Nie wiem", "Brak zdania", "Nie dotyczy",
+    "No opinion", "Missing", "Nie wiem", "Brak zdania", "Nie dotyczy", "Nie dotyczę",
     "Trudno powiedzieć", "Odmowa", "Odmowa odpowiedzi", "Brak odpowiedzi", "Weiß nicht",
     "Keine Angabe",
 )
@@ -319,10 +319,12 @@ def _central_or_western(as_1250: str, as_1252: str) -> str:
     Both code pages decode almost any byte, so the text itself must decide. Polish Excel
     output is full of bytes that are letters in 1250 but symbols in 1252 ("Zarząd" would read
     "Zarz¹d", "Sprzedaż" "Sprzeda¿"). Only characters that follow a letter count, so that a
-    Spanish "¿Qué?" or a British "£50" in a Western file is no evidence for 1250. Without such
-    evidence the file is Western (for plain Western text both give the same or similar letters).
+    Spanish "¿Qué?" or a British "£50" in a Western file is no evidence for 1250. The bytes of
+    ć ę ń ś ź are letters in 1252 too (æ ê ñ œ Ÿ); for them `_letter_evidence` weighs where in
+    the word they stand. Without evidence the file is Western (for plain Western text both give
+    the same or similar letters).
     """
-    central = western = 0
+    central, western = _letter_evidence(as_1250, as_1252)
     for i in range(1, min(len(as_1250), len(as_1252))):
         a, b = as_1250[i], as_1252[i]
         if a == b:
@@ -332,6 +334,50 @@ def _central_or_western(as_1250: str, as_1252: str) -> str:
         elif b.isalpha() and not a.isalpha() and as_1252[i - 1].isalpha():
             western += 1
     return "cp1250" if central > western else "cp1252"
+
+
+_POLISH_VOWELS = frozenset("aeiouyąęó")
+_VOWELS = frozenset("aeiouyáéíóúàèìòùâêîôûäëïöüåæøœ")
+
+
+def _letter_evidence(as_1250: str, as_1252: str) -> tuple[int, int]:
+    """(Polish, Western) evidence from bytes that are letters in both code pages.
+
+    Polish ends words with ć ę ń ś ("powiedzieć", "dotyczę", "dzień", "coś") and writes ś and ń
+    before consonants ("jeśli", "końca"); Spanish ñ stands between vowels ("año"), French œ
+    before one ("cœur"), Danish æ inside words ("være"). Letters that 1250 gives but Polish
+    does not use (č ě ř ă ő for è ì ø ã õ) count for the Western reading.
+    """
+    polish = western = 0
+    for i, (a, b) in enumerate(zip(as_1250, as_1252)):
+        if a == b or not (a.isalpha() and b.isalpha()):
+            continue
+        a = a.lower()
+        before = as_1250[i - 1].lower() if i else " "
+        after = as_1250[i + 1].lower() if i + 1 < len(as_1250) else " "
+        at_word_end = not after.isalpha()
+        if a not in "ćęńśź":
+            western += 1
+        elif a == "ź":
+            polish += 1  # Ÿ is all but unused in Western text
+        elif a == "ń":
+            if at_word_end or after not in _VOWELS:
+                polish += 1
+            elif before in _VOWELS:
+                western += 1
+        elif a == "ś":
+            if at_word_end or after in "cćlmnwr":
+                polish += 1
+            elif after in _VOWELS:
+                western += 1
+        elif a == "ć":
+            if at_word_end and (before in _POLISH_VOWELS or before == "ś"):
+                polish += 1
+            elif not at_word_end and after not in "wmd":
+                western += 1
+        elif at_word_end and before.isalpha():  # ę
+            polish += 1
+    return polish, western
 
 
 def _sniff_delimiter(text: str) -> str:

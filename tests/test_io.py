@@ -298,6 +298,37 @@ def test_windows_1252_file_is_not_taken_for_polish(tmp_path):
     assert table.cells.iloc[0, 0] == "Señora Dirección"
 
 
+def test_windows_1250_with_only_letters_that_1252_shares(tmp_path):
+    # ć and ę are bytes E6 and EA, which Windows-1252 reads as the letters æ and ê
+    # ("Trudno powiedzieæ"): where they stand in the word must decide
+    rows = [["Stanowisko", "q1", "q2", "q3"],
+            ["Pracownik", "Trudno powiedzieć", "Nie dotyczę", 4], ["Kierownictwo", 3, 3, 3]]
+    path = write_csv(tmp_path / "ankieta.csv", rows, delimiter=";", encoding="cp1250")
+    assert {b for b in path.read_bytes() if b > 127} == {0xE6, 0xEA}
+    table = read_table(path)
+    assert table.encoding == "Windows-1250"
+    assert table.cells.loc[2].tolist() == ["Pracownik", "Trudno powiedzieć", "Nie dotyczę", "4"]
+    survey = load(path, write_instrument(tmp_path), min_group_size=1,
+                  group_labels={"staff": ["Pracownik"], "management": ["Kierownictwo"]})
+    assert [(i.row, i.column, i.reason) for i in survey.quality.set_missing] == [
+        (2, "q1", "'Trudno powiedzieć' means no answer"),
+        (2, "q2", "'Nie dotyczę' means no answer"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["España", "año", "Señora"], ["Cœur de métier", "être", "fête"], ["Lærer", "være", "Træ"],
+     ["Você", "não", "Função"]],
+    ids=["spanish", "french", "danish", "portuguese"],
+)
+def test_western_words_with_those_bytes_stay_windows_1252(tmp_path, words):
+    path = write_csv(tmp_path / "w.csv", [["role", "q1", "q2"], words], encoding="cp1252")
+    table = read_table(path)
+    assert table.encoding == "Windows-1252"
+    assert table.cells.loc[2].tolist() == words
+
+
 def test_utf8_bom_and_numbered_likert_labels(tmp_path):
     instrument = write_instrument(tmp_path)
     rows = [["role", "q1", "q2", "q3"],
