@@ -95,8 +95,13 @@ class ResultTable(pd.DataFrame):
             c for c in frame.columns
             if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object
         ]
-        if text_columns:  # words read from the left; numbers stay right-aligned
+        if text_columns:  # words read from the left, and their headings; numbers right
             styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+            styler = styler.set_table_styles(
+                [{"selector": f"th.col_heading.col{frame.columns.get_loc(c)}",
+                  "props": "text-align: left;"} for c in text_columns],
+                overwrite=False,
+            )
         return styler.hide(axis="index") if _is_default_index(frame) else styler
 
     def _repr_html_(self) -> str:  # JupyterLab display

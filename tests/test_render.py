@@ -387,6 +387,8 @@ def test_demo_clients_render(demo):
     for page in pages.values():
         assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
         assert not re.search(r"<link[^>]*href=[\"']?(https?:)?//", page, re.I)
+    # the charts are SVG (cemlab.report.chart), inlined as images: nothing in them can run
+    assert pages["kestrel-mobile"].count('src="data:image/svg+xml;base64,') >= 9
 
 
 def test_cover_gives_respondents_per_group(demo):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from cemlab import report
+from cemlab import plots, report
 from cemlab.exceptions import AnalysisError, DataError, ParamsError
 from cemlab.instrument import load_instrument
 from cemlab.results import result_table, suppress
@@ -123,12 +124,26 @@ def test_chart_draws_only_a_table_with_something_to_show():
 
     def draw(table, **options):
         drawn.append((len(table), options))
+        return plt.subplots()[1]
 
     report.chart(draw, None)
     report.chart(draw, pd.DataFrame({"mean": []}))
     report.chart(draw, pd.DataFrame({"mean": [float("nan")], "suppressed": [True]}))
     report.chart(draw, pd.DataFrame({"mean": [6.5, None], "suppressed": [False, True]}), wrap=30)
     assert drawn == [(2, {"wrap": 30})]
+    assert plt.get_fignums() == []  # shown, then closed
+
+
+def test_charts_are_svg_with_client_text_escaped():
+    table = pd.DataFrame({"item": ["a", "b"], "statement": [EVIL, "Fees & charges"],
+                          "mean": [6.5, 5.0]})
+    shown = report.svg_chart(plots.scorecard_chart(table))
+    svg = shown.data
+    assert svg.lstrip().startswith("<svg") or "<svg" in svg[:400]
+    assert "<script" not in svg  # matplotlib writes the statement as escaped text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg and "Fees &amp; charges" in svg
+    assert "<dc:date>" not in svg  # the same chart gives the same bytes
+    assert report.svg_chart(plots.scorecard_chart(table)).data == svg
 
 
 def test_show_picks_columns_and_keeps_title_and_suppression_marks():
