@@ -139,6 +139,8 @@ class RawTable:
     title_rows: int = 0  # rows above the header (a title, blank rows), skipped
     blank_rows: list[int] = field(default_factory=list)
     malformed_rows: dict[int, str] = field(default_factory=dict)
+    #: Rows below the data with one cell filled ("Source: ..."), set aside: row -> (column, text).
+    note_rows: dict[int, tuple[str, object]] = field(default_factory=dict)
 
     @property
     def first_data_row(self) -> int:
@@ -180,6 +182,8 @@ class RawTable:
             rows = len(self.header_rows)
             parts.append(f"{rows} header row{'s' if rows != 1 else ''}")
         parts.append(f"{len(self.cells)} data rows, {len(self.columns)} columns")
+        if self.note_rows:
+            parts.append(f"{len(self.note_rows)} note row(s) below the data left out")
         return ", ".join(parts)
 
 
@@ -528,6 +532,18 @@ def _build_table(
         rows.append(cells + [None] * (width - len(cells)))
         numbers.append(number)
     columns = _columns_from_headers(layout, headers)
+    # A note below the data ("Source: Acme HR, exported 2026-01-05") fills one cell: it is not
+    # a response. One-cell rows after the last fuller row are set aside, to be listed by `load`.
+    filled = [sum(c is not None for c in r) for r in rows]
+    last_full = max(
+        (i for i, n in enumerate(filled) if n >= 2 or numbers[i] in malformed),
+        default=len(rows) - 1,
+    )
+    notes: dict[int, tuple[str, object]] = {}
+    for number, cells in zip(numbers[last_full + 1 :], rows[last_full + 1 :]):
+        position = next(i for i, c in enumerate(cells) if c is not None)
+        notes[number] = (columns[position].name, cells[position])
+    del rows[last_full + 1 :], numbers[last_full + 1 :]
     cells_frame = pd.DataFrame(
         rows, index=pd.Index(numbers, name="row"), columns=[c.name for c in columns], dtype=object
     )
@@ -557,6 +573,7 @@ def _build_table(
         title_rows=title_rows,
         blank_rows=blank_rows,
         malformed_rows=malformed,
+        note_rows=notes,
     )
 
 
@@ -1170,6 +1187,18 @@ def load(
             f"{len(table.blank_rows)} empty row(s) skipped: rows "
             + ", ".join(str(r) for r in table.blank_rows[:20])
             + (" ..." if len(table.blank_rows) > 20 else ""),
+        )
+
+    for row, (column, text) in table.note_rows.items():
+        log.add(
+            "note",
+            located("a note below the data (one cell filled), not a response: left out",
+                    file=path.name, row=row, column=column, value=text,
+                    fix="if it is a response, fill in its other cells"),
+            row=row,
+            column=column,
+            value=text,
+            reason="note below the data",
         )
 
     group_field = instrument.groups.column

@@ -543,6 +543,28 @@ def test_every_row_excluded_is_fatal_with_the_first_reason(tmp_path):
     )
 
 
+def test_a_note_below_the_data_is_listed_not_taken_for_a_respondent(tmp_path):
+    path = _mini_file(tmp_path, [["a", "staff", 1, 2, 3], ["b", "management", 4, 4, 4], [],
+                                 ["Source: Acme HR, exported 2026-01-05"], [None, "Confidential"]])
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.responses.index.tolist() == ["a", "b"]
+    assert survey.quality.excluded == [] and survey.quality.rows_read == 2
+    notes = [i for i in survey.quality.issues if i.reason == "note below the data"]
+    assert [(i.row, i.column, i.value) for i in notes] == [
+        (5, "id", "Source: Acme HR, exported 2026-01-05"), (6, "role", "Confidential")]
+    assert notes[0].message == (
+        "survey.csv, row 5, column 'id': a note below the data (one cell filled), not a "
+        "response: left out (value 'Source: Acme HR, exported 2026-01-05'). Fix: if it is a "
+        "response, fill in its other cells"
+    )
+    assert read_table(path).describe().endswith(
+        "2 data rows, 5 columns, 2 note row(s) below the data left out")
+    # a one-cell row between responses is a respondent with one answer, not a note
+    path = _mini_file(tmp_path, [["a", "staff", 1, 2, 3], ["b"], ["c", "staff", 4, 4, 4]])
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert [(i.row, i.reason) for i in survey.quality.excluded] == [(3, "no group given")]
+
+
 def test_a_row_with_too_many_cells_is_excluded_and_listed(tmp_path):
     path = tmp_path / "survey.csv"
     path.write_text("id,role,q1,q2,q3\na,staff,1,2,3\nb,staff,4,5,oops,3\n", encoding="utf-8")
