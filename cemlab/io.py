@@ -812,6 +812,21 @@ def _apply_mapping(
                 )
             )
         plan.fields[key] = found[0].name
+    fields_of: dict[str, list[str]] = {}
+    for key, column in plan.fields.items():
+        if column is not None:
+            fields_of.setdefault(column, []).append(key)
+    for column, keys in fields_of.items():
+        if len(keys) > 1 and any(key in answers for key in keys):
+            raise DataError(
+                located(
+                    f"the columns mapping sends {' and '.join(keys)} to the same column "
+                    f"{column!r}; each question needs a column of its own",
+                    file=table.path,
+                    fix=f"map each to its own column in the params file (columns: {{{keys[-1]}: "
+                    f"<column>}}), or {keys[-1]}: null if it was not asked",
+                )
+            )
 
 
 def _match_items(

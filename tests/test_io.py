@@ -648,6 +648,20 @@ def test_two_columns_with_the_same_header_are_ambiguous(tmp_path):
     assert survey.items["q1"].tolist() == [2.0]
 
 
+def test_two_items_mapped_to_one_column_is_an_error(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [["role", "a", "b"], ["staff", 1, 2]])
+    with pytest.raises(DataError) as err:
+        load(path, write_instrument(tmp_path), columns={"q1": "a", "q2": "a", "q3": "b"})
+    assert str(err.value) == (
+        f"{path}: the columns mapping sends q1 and q2 to the same column 'a'; each question "
+        "needs a column of its own. Fix: map each to its own column in the params file "
+        "(columns: {q2: <column>}), or q2: null if it was not asked"
+    )
+    with pytest.raises(DataError, match="sends role and q3 to the same column 'b'"):
+        load(path, write_instrument(tmp_path), columns={"role": "b", "q1": "a", "q2": None,
+                                                        "q3": "b"})
+
+
 def test_unknown_columns_key_is_an_error(tmp_path):
     path = _mini_file(tmp_path, [["a", "staff", 1, 2, 3]])
     with pytest.raises(DataError) as err:
