@@ -11,8 +11,9 @@ from statsmodels.stats.multitest import multipletests
 from cemlab import Instrument, Survey
 from cemlab.correlation import correlation_matrix, correlations, correlations_with, top_pairs
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
-ATTITUDE = ROOT.parent / "shared" / "realdata" / "r-attitude" / "attitude.csv"
+from _io_fixtures import REALDATA, needs_realdata
+
+ATTITUDE = REALDATA / "r-attitude" / "attitude.csv"
 ITEMS = ["rating", "complaints", "privileges", "learning", "raises"]
 
 
@@ -38,6 +39,7 @@ def _pair(table: pd.DataFrame, a: str, b: str) -> pd.Series:
     return table[(table["item_a"] == a) & (table["item_b"] == b)].iloc[0]
 
 
+@needs_realdata
 def test_pearson_reproduces_r_on_attitude():
     # R 4.x: cor(attitude$rating, attitude$complaints) = 0.8254176 (datasets::attitude)
     row = _pair(correlations(_attitude(), method="pearson"), "rating", "complaints")
@@ -47,6 +49,7 @@ def test_pearson_reproduces_r_on_attitude():
     assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
 
 
+@needs_realdata
 @pytest.mark.parametrize("method, scipy_test", [("spearman", stats.spearmanr),
                                                  ("kendall", stats.kendalltau)])
 def test_rank_correlations_and_p_match_scipy_on_attitude(method, scipy_test):
@@ -103,6 +106,7 @@ def test_pairs_answered_by_too_few_are_suppressed():
     assert top_pairs(table, k=5)["item_b"].tolist() == ["c", "c"]  # the suppressed pair is out
 
 
+@needs_realdata
 def test_top_pairs_and_one_item_against_the_others():
     survey = _attitude()
     top = top_pairs(survey, k=2, method="pearson")
@@ -120,8 +124,10 @@ def test_top_pairs_and_one_item_against_the_others():
 
 
 def test_unknown_method_is_refused():
+    survey = Survey(pd.DataFrame({"a": [1.0, 2, 3], "b": [3.0, 1, 2], "role": "staff"}),
+                    _instrument(["a", "b"]))
     with pytest.raises(ValueError, match="method"):
-        correlations(_attitude(), method="tetrachoric")
+        correlations(survey, method="tetrachoric")
 
 
 def test_a_pair_of_two_answers_is_no_evidence():
