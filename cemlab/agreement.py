@@ -173,8 +173,8 @@ def _complementary(table: pd.DataFrame, value_columns: list[str], threshold: int
     """Per item, hide shown groups until the total minus them reveals no small group.
 
     With the total shown, the hidden groups' figures follow from the total minus the shown
-    groups, together: so while the hidden groups hold between 1 and ``threshold - 1``
-    respondents, the smallest shown group is hidden too.
+    groups, together: so while the hidden groups hold fewer than ``threshold`` answers (none
+    included), the smallest shown group is hidden too.
     """
     table = table.copy()
     for _, rows in table.groupby("item", sort=False):
@@ -182,7 +182,9 @@ def _complementary(table: pd.DataFrame, value_columns: list[str], threshold: int
             continue
         parts = rows[rows["group"] != "all"]
         hidden = parts["suppressed"].astype(bool).copy()
-        while 0 < parts.loc[hidden, "n"].sum() < threshold and (~hidden).any():
+        # a hidden group counts even when none of it answered this statement: its size would
+        # follow from this statement's total against another's
+        while hidden.any() and parts.loc[hidden, "n"].sum() < threshold and (~hidden).any():
             smallest = parts.loc[~hidden, "n"].idxmin()
             table.loc[smallest, value_columns] = np.nan
             table.loc[smallest, "suppressed"] = True

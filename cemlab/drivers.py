@@ -236,12 +236,14 @@ def key_drivers(
                      value_columns=["raw_weight", "share_pct", "sign", "signed_share", "ci_low",
                                     "ci_high", "r_squared"])
     table = table.sort_values("share_pct", ascending=False, kind="stable", ignore_index=True)
-    shown_r2 = "suppressed" if table["suppressed"].any() else f"{r_squared:.3f}"
+    if table["suppressed"].any():  # the base of a suppressed fit is a figure to protect too
+        fit = f"R² suppressed (OLS on fewer than {threshold} complete respondents)"
+    else:
+        fit = f"R² = {r_squared:.3f} (OLS, n = {n} complete respondents)"
     return result_table(
         table, title=f"Key drivers of {outcome}", min_group_size=threshold,
-        notes=f"Johnson's relative weights; R² = {shown_r2} (OLS, n = {n} complete "
-              f"respondents). Interval: percentile bootstrap {ci:.0%}, {n_boot} resamples, "
-              f"seed {seed}.",
+        notes=f"Johnson's relative weights; {fit}. Interval: percentile bootstrap {ci:.0%}, "
+              f"{n_boot} resamples, seed {seed}.",
     )
 
 

@@ -176,21 +176,26 @@ def _order(labels: pd.Series, survey: Survey | None, by) -> list:
 def _complementary_suppression(
     table: pd.DataFrame, threshold: int, unlabelled: int
 ) -> pd.DataFrame:
-    """Hide a second segment when only one part of the total is hidden.
+    """Hide shown segments until the total minus them reveals no small group.
 
-    With the "all" row shown, a single hidden part (a suppressed segment, or the respondents
-    with no segment label, who are in "all" but in no segment row) is the total minus the
-    shown segments; hiding the smallest shown segment too leaves two unknowns.
+    With the "all" row shown, the hidden parts (suppressed segments, and the respondents with
+    no segment label, who are in "all" but in no segment row) are together the total minus the
+    shown segments. While they number fewer than ``threshold``, the smallest shown segment is
+    hidden too.
     """
-    segments = table[table["segment"] != ALL]
-    hidden = segments["n"] < threshold
-    hidden_parts = int(hidden.sum()) + (1 if unlabelled else 0)
-    if hidden_parts != 1 or not (~hidden).any() or table.loc[0, "suppressed"]:
+    if table.loc[0, "suppressed"]:
         return table
-    smallest = segments.loc[~hidden, "n"].idxmin()
-    table.loc[smallest, _VALUE_COLUMNS] = np.nan
-    table.loc[smallest, "suppressed"] = True
-    table.loc[smallest, "suppressed_reason"] = COMPLEMENT_REASON
+    table = table.copy()
+    segments = table[table["segment"] != ALL]
+    hidden = (segments["n"] < threshold).copy()
+    while (hidden.any() or unlabelled) and (~hidden).any():
+        if segments.loc[hidden, "n"].sum() + unlabelled >= threshold:
+            break
+        smallest = segments.loc[~hidden, "n"].idxmin()
+        table.loc[smallest, _VALUE_COLUMNS] = np.nan
+        table.loc[smallest, "suppressed"] = True
+        table.loc[smallest, "suppressed_reason"] = COMPLEMENT_REASON
+        hidden.loc[smallest] = True
     return table
 
 

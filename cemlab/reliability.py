@@ -246,6 +246,44 @@ def _dimensions(survey: Survey, dimension: str | None) -> list:
     return chosen
 
 
+def _enough_answers(
+    survey: Survey, item_ids: list[str], threshold: int
+) -> tuple[list[str], str]:
+    """The dimension's items answered by at least ``threshold``, and a note on the others.
+
+    An item answered by fewer respondents must not move any figure of its dimension (alpha,
+    the other items' alpha if deleted and rest correlations, the practice's mean): each would
+    carry those few answers. So it is left out of the dimension, and the note says so.
+    """
+    counts = survey.responses[item_ids].notna().sum()
+    kept = [i for i in item_ids if counts[i] >= threshold]
+    left_out = [i for i in item_ids if counts[i] < threshold]
+    note = f"left out (answered by n < {threshold}): {', '.join(left_out)}" if left_out else ""
+    return kept, note
+
+
+def _thin_pair(values: np.ndarray, threshold: int) -> bool:
+    """Whether some pair of items was answered together by fewer than ``threshold``."""
+    answered = (~np.isnan(values)).astype(float)
+    return bool(((answered.T @ answered) < threshold).any())
+
+
+THIN_PAIR_REASON = "a pair of its items answered together by n < {threshold}"
+
+
+def _suppress_thin(
+    table: pd.DataFrame, rows: list[int], columns: list[str], threshold: int
+) -> pd.DataFrame:
+    """Blank ``columns`` of ``rows``: figures resting on a thinly answered pair of items."""
+    table = table.copy()
+    table["suppressed"] = False
+    table["suppressed_reason"] = ""
+    table.loc[rows, columns] = np.nan
+    table.loc[rows, "suppressed"] = True
+    table.loc[rows, "suppressed_reason"] = THIN_PAIR_REASON.format(threshold=threshold)
+    return table
+
+
 def reliability(
     survey: Survey | pd.DataFrame,
     *,
@@ -298,26 +336,34 @@ def reliability(
     threshold = group_size_threshold(survey, min_group_size)
     present = set(survey.item_ids)
     rows = []
+    thin = []
     for dim in survey.instrument.dimensions:
-        item_ids = [item.id for item in dim.items if item.id in present]
+        all_ids = [item.id for item in dim.items if item.id in present]
+        item_ids, left_out = _enough_answers(survey, all_ids, threshold)
         row = {"dimension": dim.id, "title": dim.title, "n_items": len(item_ids), "n": 0,
                "alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan,
-               "average_r": np.nan, "note": ""}
+               "average_r": np.nan, "note": left_out}
         if len(item_ids) < 2:
-            row["note"] = ONE_ITEM_NOTE if item_ids else "no items in the data"
-            row["n"] = int(survey.responses[item_ids].notna().any(axis=1).sum())
+            reason = ONE_ITEM_NOTE if item_ids else "no items with enough answers"
+            row["note"] = "; ".join(r for r in (reason, left_out) if r)
+            row["n"] = int(survey.responses[all_ids].notna().any(axis=1).sum())
             rows.append(row)
             continue
-        cov, n = _covariance(_dimension_values(survey, item_ids), missing)
+        values = _dimension_values(survey, item_ids)
+        if missing == "pairwise" and _thin_pair(values, threshold):
+            thin.append(len(rows))
+        cov, n = _covariance(values, missing)
         alpha = _alpha(cov)
         low, high = feldt_interval(alpha, n, len(item_ids), ci)
         row.update(n=n, alpha=alpha, alpha_ci_low=low, alpha_ci_high=high,
                    average_r=_average_r(cov))
         if not np.isfinite(alpha):
-            row["note"] = "no variance in the scale score"
+            row["note"] = "; ".join(r for r in ("no variance in the scale score", left_out) if r)
         rows.append(row)
-    table = suppress(pd.DataFrame(rows), min_group_size=threshold,
-                     value_columns=["alpha", "alpha_ci_low", "alpha_ci_high", "average_r"])
+    values_columns = ["alpha", "alpha_ci_low", "alpha_ci_high", "average_r"]
+    table = pd.DataFrame(rows)
+    table = _suppress_thin(table, thin, values_columns, threshold)
+    table = suppress(table, min_group_size=threshold, value_columns=values_columns)
     return result_table(
         table, title="Reliability (Cronbach's alpha) by dimension", min_group_size=threshold,
         notes=f"Missing answers: {missing}. Interval: Feldt {ci:.0%}. Reverse-keyed items "
@@ -382,13 +428,19 @@ def item_reliability(
         if not item_ids:
             continue
         answers = survey.responses[item_ids]
-        if len(item_ids) >= 2:
-            cov, n = _covariance(_dimension_values(survey, item_ids), missing)
-            alpha_without, rest_r = _if_deleted(cov)
-        else:
-            n = int(answers.notna().any(axis=1).sum())
-            alpha_without = rest_r = np.full(len(item_ids), np.nan)
-        frames.append(pd.DataFrame({
+        kept, _ = _enough_answers(survey, item_ids, threshold)
+        alpha_without = rest_r = np.full(len(item_ids), np.nan)
+        thin = False
+        n = int(answers.notna().any(axis=1).sum())
+        if len(kept) >= 2:
+            values = _dimension_values(survey, kept)
+            thin = missing == "pairwise" and _thin_pair(values, threshold)
+            cov, n = _covariance(values, missing)
+            kept_without, kept_rest = _if_deleted(cov)
+            where = [item_ids.index(i) for i in kept]
+            alpha_without, rest_r = alpha_without.copy(), rest_r.copy()
+            alpha_without[where], rest_r[where] = kept_without, kept_rest
+        frame = pd.DataFrame({
             "dimension": dim.id,
             "item": item_ids,
             "statement": [survey.instrument.text_of(i) for i in item_ids],
@@ -399,7 +451,11 @@ def item_reliability(
             "sd": answers.std().to_numpy(),
             "n": answers.count().to_numpy(),
             "n_dimension": n,
-        }))
+        })
+        if thin:
+            frame = _suppress_thin(frame, list(frame.index), ["alpha_if_deleted", "item_rest_r"],
+                                   threshold)
+        frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
     table = suppress(table, n_column=["n", "n_dimension"], min_group_size=threshold,
                      value_columns=["alpha_if_deleted", "item_rest_r", "mean", "sd"])

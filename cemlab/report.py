@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 from pydantic import ValidationError
@@ -367,14 +368,17 @@ class ReportTables:
 # --- appendix ---------------------------------------------------------------------------------
 
 
-def data_quality(survey: Survey) -> ResultTable:
+def data_quality(survey: Survey, min_group_size: int | None = None) -> ResultTable:
     """What the loader read, excluded and set missing, as counts: nothing respondent-level.
 
     The data-quality log lists rows and values (``cemlab validate`` prints them for the
-    consultant); a client report shows only how many, and why.
+    consultant); a client report shows only how many, and why. The missing count of a
+    statement answered by fewer than ``min_group_size`` (default the survey's) is hidden: the
+    respondents analysed minus it would give the number who answered.
     """
+    threshold = survey.min_group_size if min_group_size is None else min_group_size
     log = survey.quality
-    rows: list[tuple[str, str, int]] = [
+    rows: list[tuple[str, str, float]] = [
         ("respondents", "read from the file", log.rows_read),
         ("respondents", "excluded", len(log.excluded)),
         ("respondents", "analysed", survey.n),
@@ -384,12 +388,23 @@ def data_quality(survey: Survey) -> ResultTable:
     for reason, count in log.reason_counts("missing").items():
         rows.append(("answers set missing", reason, count))
     missing = survey.items.isna().sum()
+    answered = survey.items.notna().sum()
+    thin = []
     for item_id, count in missing[missing > 0].items():
-        rows.append(("missing answers", str(item_id), int(count)))
+        if answered[item_id] < threshold:
+            thin.append(len(rows))
+        rows.append(("missing answers", str(item_id), float(count)))
+    table = pd.DataFrame(rows, columns=["check", "detail", "count"]).astype({"count": float})
+    table["suppressed"] = False
+    table["suppressed_reason"] = ""
+    table.loc[thin, "count"] = np.nan
+    table.loc[thin, "suppressed"] = True
+    table.loc[thin, "suppressed_reason"] = f"answered by n < {threshold}"
     return result_table(
-        pd.DataFrame(rows, columns=["check", "detail", "count"]),
+        table,
         title="Data quality",
         notes="Missing answers count blanks and answers set missing (don't know, out of range).",
+        min_group_size=threshold,
     )
 
 

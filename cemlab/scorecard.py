@@ -16,7 +16,7 @@ from cemlab.agreement import band_codes
 from cemlab.benchmarks import load_benchmark
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
-from cemlab.reliability import reliability
+from cemlab.reliability import _enough_answers, reliability
 from cemlab.results import ResultTable, result_table, suppress
 from cemlab.survey import Survey
 
@@ -165,7 +165,10 @@ def scorecard(
     # groups would reveal them.
     hidden_group = {g: table[f"n_{g}"] < threshold for g in groups}
     others = table["n"] - table[f"n_{a}"] - table[f"n_{b}"]
-    small_others = (others > 0) & (others < threshold)
+    # few others in the survey count even where none of them answered: their number would
+    # follow from one statement's bases against another's
+    everyone_else = int((~(masks[a] | masks[b])).sum())
+    small_others = ((others > 0) & (others < threshold)) | (0 < everyone_else < threshold)
     groups_hidden = hidden_group[a] | hidden_group[b] | small_others | table["suppressed"]
     group_values = [f"mean_{a}", f"mean_{b}", f"pct_agree_{a}", f"pct_agree_{b}",
                     f"_sd_{a}", f"_sd_{b}"]
@@ -237,18 +240,21 @@ def dimension_scorecard(
         One row per dimension: ``dimension``, ``title``, ``n_items``, ``n`` (respondents who
         answered any of its items), ``mean`` (the mean over respondents of each respondent's
         mean of the dimension's scored items), ``alpha`` (Cronbach's, from
-        `cemlab.reliability.reliability`, pairwise), ``target``, ``gap_to_target``, ``rank``,
-        ``suppressed``, ``suppressed_reason``.
+        `cemlab.reliability.reliability`, pairwise), ``note`` (statements left out because
+        fewer than ``min_group_size`` answered them: their answers move no figure),
+        ``target``, ``gap_to_target``, ``rank``, ``suppressed``, ``suppressed_reason``.
     """
     survey = as_survey(data, instrument)
     threshold = group_size_threshold(survey, min_group_size)
     alphas = reliability(survey, min_group_size=threshold).set_index("dimension")["alpha"]
     rows = []
     for dim in survey.instrument.dimensions:
-        present = [i.id for i in dim.items if i.id in survey.responses.columns]
-        if not present:
+        asked = [i.id for i in dim.items if i.id in survey.responses.columns]
+        if not asked:
             continue
-        scores = np.column_stack([scored(survey, i) for i in present])
+        # a statement answered by fewer than the minimum would move the mean by their answers
+        present, left_out = _enough_answers(survey, asked, threshold)
+        scores = np.column_stack([scored(survey, i) for i in present or asked])
         answered = ~np.isnan(scores).all(axis=1)
         with np.errstate(invalid="ignore"):
             person = np.nanmean(scores[answered], axis=1) if answered.any() else np.array([])
@@ -256,9 +262,10 @@ def dimension_scorecard(
             "dimension": dim.id,
             "title": dim.title,
             "n_items": len(present),
-            "n": int(answered.sum()),
-            "mean": float(person.mean()) if len(person) else np.nan,
+            "n": int(answered.sum()) if present else 0,
+            "mean": float(person.mean()) if len(person) and present else np.nan,
             "alpha": float(alphas.get(dim.id, np.nan)),
+            "note": left_out,
         })
     table = pd.DataFrame(rows)
     table["target"] = np.nan if target is None else float(target)

@@ -13,6 +13,7 @@ from cemlab import Survey, load, load_instrument
 from cemlab.instrument import parse_instrument
 from cemlab._stats import adjust_p, two_proportion_z, wilson_interval
 from cemlab.agreement import agreement, agreement_gap
+from cemlab.scorecard import scorecard
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 CEM = load_instrument("cem-maturity")
@@ -217,3 +218,27 @@ def test_gap_p_values_adjusted_by_benjamini_hochberg_on_request():
     assert holm["p_adjusted"].to_numpy() == pytest.approx(multipletests(raw, method="holm")[1])
     assert bh["p_adjusted"].to_numpy() == pytest.approx(multipletests(raw, method="fdr_bh")[1])
     assert "Benjamini-Hochberg" in bh.notes and "Holm" in holm.notes
+
+
+def test_a_small_group_that_skipped_a_statement_is_still_protected_on_it():
+    # 3 contractors answered q but not r. On r their n is 0; were management shown there
+    # (n 20) beside all (100) and staff (80), q's all (103) - 20 - 80 would give their size.
+    inst = parse_instrument(
+        "name: three\nscale: {min: 1, max: 10}\n"
+        "bands: {disagree: [1, 4], neutral: [5, 6], agree: [7, 10]}\n"
+        "groups: {column: role, levels: [management, staff, contractor]}\n"
+        "dimensions: [{id: d, title: D, items: [{id: q, text: Q, source: cemlab},"
+        " {id: r, text: R, source: cemlab}]}]\n"
+    )
+    frame = pd.DataFrame({
+        "role": ["management"] * 20 + ["staff"] * 80 + ["contractor"] * 3,
+        "q": [8.0] * 103,
+        "r": [8.0] * 100 + [np.nan] * 3,
+    })
+    frame.index = pd.RangeIndex(1, 104, name="respondent_id")
+    survey = Survey(frame, inst)
+    table = agreement(survey).set_index(["item", "group"])
+    assert table.loc[("r", "contractor"), "suppressed"]
+    assert table.loc[("r", "management"), "suppressed"]  # hidden as the complement
+    card = scorecard(survey, benchmark=None).set_index("item")
+    assert card.loc["r", "groups_suppressed"] and np.isnan(card.loc["r", "mean_management"])

@@ -187,7 +187,8 @@ def test_too_few_complete_respondents_are_suppressed(mtcars):
     assert table["suppressed"].all() and (table["n"] == 4).all()
     assert table[["raw_weight", "share_pct", "ci_low", "r_squared"]].isna().all().all()
     assert table["suppressed_reason"].iloc[0] == "n = 4 < 5"
-    assert "R² = suppressed" in table.notes
+    assert "R² suppressed (OLS on fewer than 5 complete respondents)" in table.notes
+    assert "n = 4" not in table.notes  # the notes do not give the hidden base away
     ip = importance_performance(_survey(mtcars.head(4)), "mpg", drivers=["cyl", "hp"])
     assert ip["performance"].isna().all() and ip["quadrant"].isna().all()
 

@@ -196,6 +196,23 @@ def test_a_hidden_part_never_follows_from_all_minus_the_shown_segments():
     assert not table.loc["south", "suppressed"] and table.loc["all", "n"] == 16
 
 
+def test_two_small_segments_together_never_follow_from_all_minus_the_others():
+    # vip 2 and gov 2 are hidden (< 5); together 4 < 5, so all (74) - consumer (40) - business
+    # (30) would give their NPS: the smallest shown segment (business) is hidden too
+    ltr = [10.0] * 5 + [0.0] * 35 + [9.0] * 1 + [5.0] * 29 + [0.0] * 4
+    segment = ["consumer"] * 40 + ["business"] * 30 + ["vip"] * 2 + ["gov"] * 2
+    table = nps(_survey(ltr, segment), by="segment").set_index("segment")
+    assert table.loc[["vip", "gov"], "suppressed"].all()
+    assert table.loc["business", "suppressed_reason"] == COMPLEMENT_REASON
+    assert not table.loc["consumer", "suppressed"]
+    assert table.loc["all", "n"] == 74
+    # with 3 and 2 (5 together) nothing more needs hiding
+    ltr = [10.0] * 5 + [0.0] * 35 + [9.0] * 1 + [5.0] * 29 + [0.0] * 5
+    segment = ["consumer"] * 40 + ["business"] * 30 + ["vip"] * 3 + ["gov"] * 2
+    table = nps(_survey(ltr, segment), by="segment").set_index("segment")
+    assert not table.loc["business", "suppressed"]
+
+
 def test_all_row_suppressed_below_the_minimum():
     row = nps(_survey([10, 9, 8, 2], ["consumer"] * 4)).iloc[0]
     assert row["suppressed"] and math.isnan(row["nps"]) and row["n"] == 4

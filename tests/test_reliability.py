@@ -229,3 +229,49 @@ def test_dataframe_with_instrument_and_statement_text():
         reliability(frame)
     with pytest.raises(ValueError, match="no dimension 'x'"):
         item_reliability(frame, "x", instrument=instrument)
+
+
+def _sparse_frame() -> pd.DataFrame:
+    # 30 respondents; x2 answered by only 3 of them (rows 0-2), x1 and x3 by everyone
+    rng = np.random.default_rng(7)
+    x1 = rng.integers(1, 7, 30).astype(float)
+    x3 = np.clip(x1 + rng.integers(-1, 2, 30), 1, 6)
+    x2 = np.full(30, np.nan)
+    x2[:3] = [6.0, 1.0, 6.0]
+    return pd.DataFrame({"x1": x1, "x2": x2, "x3": x3})
+
+
+def test_an_item_answered_by_too_few_moves_no_figure_of_its_dimension():
+    # x2's 3 answers must not reach alpha, the others' item statistics or the practice mean:
+    # every figure equals the one computed without x2 at all (hand: cronbach_alpha on x1, x3)
+    from cemlab.scorecard import dimension_scorecard
+
+    frame = _sparse_frame()
+    survey = _survey(frame, _instrument({"d": ["x1", "x2", "x3"]}))
+    row = reliability(survey).iloc[0]
+    assert row["alpha"] == pytest.approx(cronbach_alpha(frame[["x1", "x3"]])["alpha"].iloc[0])
+    assert row["n_items"] == 2 and row["note"] == "left out (answered by n < 5): x2"
+    items = item_reliability(survey).set_index("item")
+    assert items.loc["x1", "item_rest_r"] == pytest.approx(frame["x1"].corr(frame["x3"]))
+    assert items.loc["x2", "suppressed"] and np.isnan(items.loc["x2", "mean"])
+    practice = dimension_scorecard(survey).iloc[0]
+    assert practice["mean"] == pytest.approx(frame[["x1", "x3"]].mean(axis=1).mean())
+    assert practice["note"] == "left out (answered by n < 5): x2"
+    # with a minimum of 3, x2 counts again
+    assert reliability(survey, min_group_size=3).iloc[0]["n_items"] == 3
+
+
+def test_a_pair_answered_together_by_too_few_hides_the_dimension():
+    # x1 answered by rows 0-9, x2 by rows 7-16: each by 10, together by 3 (< 5)
+    x1 = np.full(20, np.nan)
+    x2 = np.full(20, np.nan)
+    x1[:10] = [1, 2, 3, 4, 5, 6, 5, 4, 3, 2]
+    x2[7:17] = [2, 3, 4, 5, 6, 5, 4, 3, 2, 1]
+    survey = _survey(pd.DataFrame({"x1": x1, "x2": x2}), _instrument({"d": ["x1", "x2"]}))
+    row = reliability(survey).iloc[0]
+    assert row["suppressed"] and np.isnan(row["alpha"])
+    assert row["suppressed_reason"] == "a pair of its items answered together by n < 5"
+    items = item_reliability(survey)
+    assert items["item_rest_r"].isna().all()
+    assert not items["suppressed"].isna().any() and items["suppressed"].all()
+    assert (items["mean"].notna()).all()  # each item's own answers (10 each) stay shown

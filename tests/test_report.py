@@ -258,6 +258,11 @@ def test_data_quality_counts_without_respondent_rows(tmp_path):
     assert rows[("missing answers", ITEMS[1])] == 1  # the blank
     assert sum(c for (check, _), c in rows.items() if check == "answers set missing") == 1
     assert "row" not in " ".join(table["detail"])  # reasons only, no spreadsheet rows
+    # with a minimum of 8, the 7 who answered each of those items are too few: 8 - missing
+    # would give that number, so the count is hidden
+    strict = report.data_quality(client.survey, min_group_size=8).set_index("detail")
+    assert np.isnan(strict.loc[ITEMS[0], "count"]) and strict.loc[ITEMS[0], "suppressed"]
+    assert strict.loc["analysed", "count"] == 8
 
 
 def test_methods_states_bands_and_the_suppression_rule():
