@@ -730,6 +730,8 @@ def render_notebook(
                 progress_bar=False,
                 request_save_on_cell_execute=False,
                 execution_timeout=CELL_TIMEOUT,
+                kernel_manager_class=_kernel_manager_class(None),
+                shutdown_kernel="immediate",
                 resources={"metadata": {"path": str(source.parent)}},
             )
         except papermill.PapermillExecutionError as exc:

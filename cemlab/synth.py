@@ -698,12 +698,14 @@ def _segments(segments: Segments, n: int, rng: np.random.Generator) -> np.ndarra
     return rng.permutation(np.repeat(np.array(names, dtype=object), counts)).astype(str)
 
 
-def shifted(spec: Spec, delta: float, *, wave: str | None = None) -> Spec:
+def shifted(spec: Spec | dict | str | Path, delta: float, *, wave: str | None = None) -> Spec:
     """The same spec moved ``delta`` scale points (e.g. last year's wave, a bit lower).
 
     Each item's targets are completed (module notes, step 4), the fitted normal's location moved
-    by ``delta``, and the new shares and mean read off it; the structure is kept.
+    by ``delta``, and the new shares and mean read off it; the structure is kept. The means
+    move by about ``delta``, less where the scale's ends cut the distribution off.
     """
+    spec = load_spec(spec)
     instrument = spec.checked_instrument()
     items: dict[str, Targets] = {}
     for item_id in spec.item_ids(instrument):

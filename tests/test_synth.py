@@ -133,6 +133,7 @@ def test_shifted_moves_every_item():
     assert (then.wave == "2025").all()
     change = then[ITEMS].mean() - now[ITEMS].mean()
     assert change.between(-0.9, -0.3).all(), change
+    assert shifted(SPEC, -0.6, wave="2025") == earlier  # a dict spec, as generate takes
 
 
 def test_spec_round_trips_through_yaml(tmp_path):
