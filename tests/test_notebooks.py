@@ -113,3 +113,22 @@ def test_workshop_covers_the_ten_practices_and_renders_as_slides(tmp_path_factor
     # one slide per practice, plus the title, how-to-read, summary and closing slides
     assert slides.count("<section") >= 14
     assert "Measuring the experience" in slides
+
+
+def test_explore_runs_on_a_client_without_feedback_and_with_a_small_group(tmp_path):
+    # Brightmart: 4 managers (suppressed), no customer feedback, no previous wave; the
+    # notebook's NPS and trend cells must say so instead of failing
+    out = tmp_path / "explore.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / "explore.ipynb"), str(out), kernel_name="python3",
+            cwd=str(NOTEBOOKS_DIR), progress_bar=False, execution_timeout=300,
+            parameters={"params": "../params/brightmart.yaml"},
+        )
+    except papermill.PapermillExecutionError as exc:
+        pytest.fail(f"explore.ipynb on brightmart, cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+    text = "".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells
+                   for o in c.get("outputs", []))
+    assert "No customer feedback in this client's params." in text
+    assert "No previous wave in this client's params." in text
+    assert "Below min_group_size 5: management" in text
