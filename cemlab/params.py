@@ -155,11 +155,21 @@ class FeedbackSource(_DataSource):
 
 
 class PreviousSource(_DataSource):
-    """Last wave's data, read with the main instrument; columns/group_labels default to main's."""
+    """Last wave's data, read with the main instrument; columns/group_labels default to main's.
+
+    ``feedback``: last wave's customer feedback, for the change in NPS (a path or a mapping,
+    as the main ``feedback``).
+    """
 
     wave: str | None = None
+    feedback: FeedbackSource | None = None
 
     _wave = field_validator("wave", mode="before")(_text_label)
+
+    @field_validator("feedback", mode="before")
+    @classmethod
+    def _path_or_mapping(cls, value: Any) -> Any:
+        return {"data": value} if isinstance(value, str) else value
 
 
 class Params(_Strict):
@@ -324,8 +334,9 @@ def load_params(path: str | Path) -> Params:
 class DataFile:
     """One data file the params name, with everything needed to read it.
 
-    ``role`` is "survey" (the main data), "feedback" or "previous". The previous wave is read
-    with the main instrument and, unless it says otherwise, the main columns and group labels.
+    ``role`` is "survey" (the main data), "feedback", "previous" or "previous_feedback". The
+    previous wave is read with the main instrument and, unless it says otherwise, the main
+    columns and group labels; feedback files with their own.
     """
 
     role: str
@@ -355,7 +366,7 @@ class DataFile:
 
 
 def data_files(params: Params) -> list[DataFile]:
-    """The main data, then feedback and previous wave when given, in that order."""
+    """The main data, then feedback, previous wave and its feedback when given, in that order."""
     files = [
         DataFile("survey", params.data, params.instrument, dict(params.columns),
                  dict(params.group_labels), params.sheet, params.wave, params.min_group_size)
@@ -364,7 +375,7 @@ def data_files(params: Params) -> list[DataFile]:
         fb = params.feedback
         files.append(
             DataFile("feedback", fb.data, fb.instrument, dict(fb.columns or {}),
-                     dict(fb.group_labels or {}), fb.sheet, None, params.min_group_size)
+                     dict(fb.group_labels or {}), fb.sheet, params.wave, params.min_group_size)
         )
     if params.previous is not None:
         prev = params.previous
@@ -380,6 +391,12 @@ def data_files(params: Params) -> list[DataFile]:
                 params.min_group_size,
             )
         )
+        if prev.feedback is not None:
+            fb = prev.feedback
+            files.append(
+                DataFile("previous_feedback", fb.data, fb.instrument, dict(fb.columns or {}),
+                         dict(fb.group_labels or {}), fb.sheet, prev.wave, params.min_group_size)
+            )
     return files
 
 
@@ -391,13 +408,14 @@ class Client:
     survey: Survey
     feedback: Survey | None = None
     previous: Survey | None = None
+    previous_feedback: Survey | None = None
 
 
 def load_client(params_or_path: Params | str | Path) -> Client:
     """Load a client's params (unless given) and read its main, feedback and previous data.
 
-    The main survey and the previous wave get a ``wave`` column from ``wave`` /
-    ``previous.wave`` when their files have none. Raises `ParamsError` or `DataError`.
+    The main survey and its feedback, and the previous wave and its feedback, get a ``wave``
+    column from ``wave`` / ``previous.wave`` when their files have none. Raises `ParamsError` or `DataError`.
     """
     params = (
         params_or_path if isinstance(params_or_path, Params) else load_params(params_or_path)
@@ -408,4 +426,5 @@ def load_client(params_or_path: Params | str | Path) -> Client:
         survey=surveys["survey"],
         feedback=surveys.get("feedback"),
         previous=surveys.get("previous"),
+        previous_feedback=surveys.get("previous_feedback"),
     )

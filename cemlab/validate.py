@@ -96,11 +96,19 @@ def quality_summary(survey: Survey) -> str:
     return "\n".join(lines)
 
 
+_ROLE_LABELS = {"survey": "Survey", "feedback": "Feedback", "previous": "Previous wave",
+                "previous_feedback": "Previous wave's feedback"}
+
+
 @dataclass
 class DatasetCheck:
-    """One data file named by the params (main survey, feedback or previous wave), checked."""
+    """One data file named by the params (survey, feedback, previous wave...), checked."""
 
-    role: str  # "survey", "feedback" or "previous"
+    role: str  # "survey", "feedback", "previous" or "previous_feedback"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS.get(self.role, self.role)
     path: Path
     survey: Survey | None = None
     error: str | None = None
@@ -125,7 +133,7 @@ class ValidationReport:
     def problems(self) -> list[str]:
         found = [self.error] if self.error else []
         for check in self.datasets:
-            found.extend(f"{check.role} data: {p}" for p in check.problems)
+            found.extend(f"{check.label.lower()} data: {p}" for p in check.problems)
         return found
 
     @property
@@ -139,7 +147,7 @@ class ValidationReport:
         lines = [f"Params: {self.params_file} (client {self.params.client}: {self.params.title})"]
         for check in self.datasets:
             lines.append("")
-            lines.append(f"{check.role.capitalize()} data: {check.path}")
+            lines.append(f"{check.label} data: {check.path}")
             if check.survey is not None:
                 lines.extend(f"  {line}" for line in quality_summary(check.survey).splitlines())
             else:

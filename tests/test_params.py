@@ -79,7 +79,7 @@ def test_notebook_parameters_are_plain_json_with_absolute_paths(client_folder):
     assert values["feedback"]["instrument"] == "customer-feedback"
     assert values["previous"] == {"data": str(client_folder / "data" / "acme-2025.csv"),
                                   "sheet": None, "columns": None, "group_labels": None,
-                                  "wave": "2025"}
+                                  "wave": "2025", "feedback": None}
     assert values["params_file"] == str((client_folder / "params" / "acme.yaml").resolve())
 
 
@@ -101,6 +101,28 @@ def test_load_client_reads_main_feedback_and_previous(client_folder):
     assert client.feedback.responses["ltr"].eq(9).all()
     assert client.survey.min_group_size == 3
     assert load_client(client.params).survey.n == 12  # a loaded Params works too
+
+
+def test_previous_wave_feedback_is_read_for_the_nps_change(client_folder):
+    write_csv(client_folder / "data" / "acme-nps-2025.csv",
+              [["segment", "ltr", "sat_overall", "sat_awareness", "sat_purchase",
+                "sat_onboarding", "sat_service", "sat_billing"],
+               *[["consumer", 6, 8, 7, 6, 5, 4, 3]] * 6])
+    path = write_params(
+        client_folder, wave="2026", feedback="../data/acme-nps.csv",
+        previous={"data": "../data/acme-2025.csv", "wave": "2025",
+                  "columns": {"role": "Position"}, "feedback": "../data/acme-nps-2025.csv"},
+        min_group_size=3,
+    )
+    client = load_client(path)
+    assert client.previous_feedback.responses["ltr"].eq(6).all()
+    assert set(client.previous_feedback.responses["wave"]) == {"2025"}
+    assert set(client.feedback.responses["wave"]) == {"2026"}  # labelled for the NPS trend
+    assert load_client(write_params(client_folder)).previous_feedback is None
+    missing = write_params(client_folder, previous={"data": "../data/acme-2025.csv",
+                                                    "feedback": "../data/nope.csv"})
+    message = params_error(missing)
+    assert "key 'previous.feedback.data'" in message and "nope.csv" in message
 
 
 def test_previous_wave_inherits_the_main_columns_mapping(client_folder):

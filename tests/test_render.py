@@ -456,6 +456,22 @@ def test_nps_figures_match_cemlab_nps(demo):
     assert "No customer feedback was given" in pages["brightmart"]
 
 
+def test_nps_change_matches_cemlab_nps_trend(demo):
+    from cemlab.trend import nps_trend
+
+    result, reports, pages = demo
+    client = demo_client("kestrel-mobile")
+    expected = nps_trend(client.feedback, client.previous_feedback, min_group_size=5).iloc[0]
+    page = pages["kestrel-mobile"]
+    assert "NPS trend: 2025 to 2026" in page
+    for column in ("nps_previous", "nps_current", "change", "ci_low", "ci_high"):
+        assert f">{expected[column]:.2f}<" in page, column
+    figures = by_client(result)["kestrel-mobile"].key_figures
+    assert figures["NPS change, points"] == pytest.approx(expected["change"])
+    assert (reports / "kestrel-mobile" / "tables" / "nps_trend.csv").is_file()
+    assert "NPS trend" not in pages["brightmart"]  # no feedback: the table is left out
+
+
 def test_drivers_match_cemlab_key_drivers(demo):
     from cemlab.drivers import key_drivers
     from cemlab.report import journey_drivers
