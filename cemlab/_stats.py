@@ -27,7 +27,8 @@ def adjust_p(p_values: pd.Series | np.ndarray, method: str | None = "holm") -> n
     """P-values adjusted across the tests that have one (NaN stays NaN).
 
     ``method``: ``"holm"`` (Holm 1979), ``"fdr_bh"`` / ``"bh"`` (Benjamini–Hochberg 1995),
-    ``"bonferroni"``, or ``"none"`` / None for no adjustment; computed by ``statsmodels.stats.multitest.multipletests``.
+    ``"bonferroni"``, or ``"none"`` / None for no adjustment; computed by
+    ``statsmodels.stats.multitest.multipletests``.
     """
     check_adjust(method)
     p = np.asarray(p_values, dtype=float)
@@ -79,7 +80,9 @@ def two_proportion_z(
     return np.where(bad, np.nan, z), np.where(bad, np.nan, p)
 
 
-def wilson_interval(share: np.ndarray, n: np.ndarray, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    share: np.ndarray, n: np.ndarray, ci: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion (Wilson 1927; Newcombe 1998, method 3).
 
     Written out because ``statsmodels.stats.proportion.proportion_confint(method="wilson")``

@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(files or folders of *.yaml), plus reports/index.html.",
     )
     p.add_argument("params", nargs="+", metavar="PARAMS", help="params files or folders")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="clients in parallel (default: cores)")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="clients in parallel (default: cores)")
     p.add_argument("--reports", default="reports", help="output folder (default: reports)")
     p.add_argument(
         "--skip-unchanged",

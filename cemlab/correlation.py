@@ -22,7 +22,9 @@ from cemlab.survey import Survey
 METHODS = ("spearman", "pearson", "kendall")
 #: Items with at most this many distinct answers are correlated from their contingency tables.
 _MAX_LEVELS = 64
-_METHOD_LABEL = {"spearman": "Spearman's rho", "pearson": "Pearson's r", "kendall": "Kendall's tau-b"}
+_METHOD_LABEL = {
+    "spearman": "Spearman's rho", "pearson": "Pearson's r", "kendall": "Kendall's tau-b"
+}
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -320,7 +322,8 @@ def correlations_with(
     Examples
     --------
     >>> import cemlab
-    >>> cemlab.correlations_with(cemlab.load("data/polska-2008.csv"), "lead_decisions")  # doctest: +SKIP
+    >>> survey = cemlab.load("data/polska-2008.csv")
+    >>> cemlab.correlations_with(survey, "lead_decisions")  # doctest: +SKIP
     """
     survey = as_survey(data, instrument)
     _chosen_items(survey, [item])

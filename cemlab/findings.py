@@ -66,8 +66,9 @@ def _gap_findings(gap: pd.DataFrame, groups: tuple[str, str], threshold: int,
             text += f" ({points:.0f} points; {p_text(row['p_adjusted'])})."
         else:
             text = (f"The largest gap between {a} and {b} is {points:.0f} points, on "
-                    f"{_quoted(row['statement'])} ({pa:.0f}% vs {pb:.0f}% agree), and it is not significant after "
-                    f"adjustment ({p_text(row['p_adjusted'])}, alpha {alpha:g}).")
+                    f"{_quoted(row['statement'])} ({pa:.0f}% vs {pb:.0f}% agree), and it is "
+                    f"not significant after adjustment ({p_text(row['p_adjusted'])}, "
+                    f"alpha {alpha:g}).")
         found.append({"kind": "largest gap" if index == largest else "gap", "finding": text,
                       "items": row["item"], "value": row["gap_pct"],
                       "p_adjusted": row["p_adjusted"], "_size": points})

@@ -415,7 +415,8 @@ def load_client(params_or_path: Params | str | Path) -> Client:
     """Load a client's params (unless given) and read its main, feedback and previous data.
 
     The main survey and its feedback, and the previous wave and its feedback, get a ``wave``
-    column from ``wave`` / ``previous.wave`` when their files have none. Raises `ParamsError` or `DataError`.
+    column from ``wave`` / ``previous.wave`` when their files have none. Raises `ParamsError`
+    or `DataError`.
     """
     params = (
         params_or_path if isinstance(params_or_path, Params) else load_params(params_or_path)

@@ -168,7 +168,7 @@ def table_html(table: pd.DataFrame) -> str:
 
 
 def _is_text(dtype: object) -> bool:
-    return dtype == object or isinstance(dtype, pd.StringDtype)
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
 def _escaped_index(index: pd.Index) -> pd.Index:
@@ -291,7 +291,9 @@ def journey_drivers(feedback: Survey | None) -> list[str] | None:
 
 def item_dimensions(instrument: Instrument) -> dict[str, str]:
     """Item id -> dimension id, for charts that group statements by best practice."""
-    return {item.id: dimension.id for dimension in instrument.dimensions for item in dimension.items}
+    return {
+        item.id: dimension.id for dimension in instrument.dimensions for item in dimension.items
+    }
 
 
 def value(table: pd.DataFrame | None, column: str, **where: object) -> float | None:

@@ -93,7 +93,8 @@ def reproduce_2008(
     strongest = pairs.loc[pairs["r"].abs().sort_values(ascending=False).index]
     rows = []
     for _, fig in figures.iterrows():
-        item, group, statistic, relation = fig["item"], fig["group"], fig["statistic"], fig["relation"]
+        item, group = fig["item"], fig["group"]
+        statistic, relation = fig["statistic"], fig["relation"]
         if statistic == "spearman_r":
             pair = pairs[
                 ((pairs["item_a"] == item) & (pairs["item_b"] == fig["other_item"]))

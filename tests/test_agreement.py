@@ -10,9 +10,9 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from cemlab import Survey, load, load_instrument
-from cemlab.instrument import parse_instrument
 from cemlab._stats import adjust_p, two_proportion_z, wilson_interval
 from cemlab.agreement import agreement, agreement_gap
+from cemlab.instrument import parse_instrument
 from cemlab.scorecard import scorecard
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]

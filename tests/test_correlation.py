@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _io_fixtures import REALDATA, needs_realdata
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from cemlab import Instrument, Survey
 from cemlab.correlation import correlation_matrix, correlations, correlations_with, top_pairs
-
-from _io_fixtures import REALDATA, needs_realdata
 
 ATTITUDE = REALDATA / "r-attitude" / "attitude.csv"
 ITEMS = ["rating", "complaints", "privileges", "learning", "raises"]

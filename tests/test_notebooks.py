@@ -126,7 +126,8 @@ def test_explore_runs_on_a_client_without_feedback_and_with_a_small_group(tmp_pa
             parameters={"params": "../params/brightmart.yaml"},
         )
     except papermill.PapermillExecutionError as exc:
-        pytest.fail(f"explore.ipynb on brightmart, cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+        pytest.fail(f"explore.ipynb on brightmart, cell {exc.exec_count}: "
+                    f"{exc.ename}: {exc.evalue}")
     text = "".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells
                    for o in c.get("outputs", []))
     assert "No customer feedback in this client's params." in text

@@ -111,3 +111,12 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make demo" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_code_is_ruff_clean():
+    # the house style (../shared/STYLE.md): ruff clean, with the rules in pyproject.toml
+    root = Path(__file__).resolve().parents[1]
+    ruff = Path(sys.executable).with_name("ruff")
+    found = subprocess.run([str(ruff), "check", "cemlab", "tests", "bench"], cwd=root,
+                           capture_output=True, text=True)
+    assert found.returncode == 0, found.stdout[-3000:]

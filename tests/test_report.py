@@ -161,7 +161,8 @@ def test_show_says_in_one_line_when_every_figure_is_suppressed():
         result_table(suppress(frame, n_column="n_management", min_group_size=5), title="Gap"), 5
     )
     html = report.show(table, "unused").data
-    assert html == '<p class="cemlab-note">Gap: every figure is suppressed (n_management &lt; 5).</p>'
+    assert html == ('<p class="cemlab-note">Gap: every figure is suppressed '
+                    '(n_management &lt; 5).</p>')
 
 
 def test_attempt_turns_lack_of_data_into_a_note_and_lets_bugs_through():
