@@ -269,18 +269,20 @@ def _thin_pair(values: np.ndarray, threshold: int) -> bool:
 
 
 THIN_PAIR_REASON = "a pair of its items answered together by n < {threshold}"
+THIN_ITEMS_REASON = "every item answered by n < {threshold}"
 
 
 def _suppress_thin(
-    table: pd.DataFrame, rows: list[int], columns: list[str], threshold: int
+    table: pd.DataFrame, rows: dict[int, str], columns: list[str], threshold: int
 ) -> pd.DataFrame:
-    """Blank ``columns`` of ``rows``: figures resting on a thinly answered pair of items."""
+    """Blank ``columns`` of ``rows`` (row -> reason): figures resting on thinly answered items."""
     table = table.copy()
     table["suppressed"] = False
     table["suppressed_reason"] = ""
-    table.loc[rows, columns] = np.nan
-    table.loc[rows, "suppressed"] = True
-    table.loc[rows, "suppressed_reason"] = THIN_PAIR_REASON.format(threshold=threshold)
+    for row, reason in rows.items():
+        table.loc[row, columns] = np.nan
+        table.loc[row, "suppressed"] = True
+        table.loc[row, "suppressed_reason"] = reason.format(threshold=threshold)
     return table
 
 
@@ -336,7 +338,7 @@ def reliability(
     threshold = group_size_threshold(survey, min_group_size)
     present = set(survey.item_ids)
     rows = []
-    thin = []
+    thin: dict[int, str] = {}
     for dim in survey.instrument.dimensions:
         all_ids = [item.id for item in dim.items if item.id in present]
         item_ids, left_out = _enough_answers(survey, all_ids, threshold)
@@ -346,12 +348,15 @@ def reliability(
         if len(item_ids) < 2:
             reason = ONE_ITEM_NOTE if item_ids else "no items with enough answers"
             row["note"] = "; ".join(r for r in (reason, left_out) if r)
-            row["n"] = int(survey.responses[all_ids].notna().any(axis=1).sum())
+            # the base is of the items kept: a left-out item's few answers must not show in it
+            row["n"] = int(survey.responses[item_ids or all_ids].notna().any(axis=1).sum())
+            if not item_ids and row["n"] >= threshold:  # else the base itself is too small
+                thin[len(rows)] = THIN_ITEMS_REASON
             rows.append(row)
             continue
         values = _dimension_values(survey, item_ids)
         if missing == "pairwise" and _thin_pair(values, threshold):
-            thin.append(len(rows))
+            thin[len(rows)] = THIN_PAIR_REASON
         cov, n = _covariance(values, missing)
         alpha = _alpha(cov)
         low, high = feldt_interval(alpha, n, len(item_ids), ci)
@@ -453,8 +458,8 @@ def item_reliability(
             "n_dimension": n,
         })
         if thin:
-            frame = _suppress_thin(frame, list(frame.index), ["alpha_if_deleted", "item_rest_r"],
-                                   threshold)
+            frame = _suppress_thin(frame, dict.fromkeys(frame.index, THIN_PAIR_REASON),
+                                   ["alpha_if_deleted", "item_rest_r"], threshold)
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
     table = suppress(table, n_column=["n", "n_dimension"], min_group_size=threshold,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -376,7 +377,8 @@ def data_quality(survey: Survey, min_group_size: int | None = None) -> ResultTab
     The data-quality log lists rows and values (``cemlab validate`` prints them for the
     consultant); a client report shows only how many, and why. The missing count of a
     statement answered by fewer than ``min_group_size`` (default the survey's) is hidden: the
-    respondents analysed minus it would give the number who answered.
+    respondents analysed minus it would give the number who answered; its answers set missing
+    are left out of the counts by reason for the same reason.
     """
     threshold = survey.min_group_size if min_group_size is None else min_group_size
     log = survey.quality
@@ -387,10 +389,15 @@ def data_quality(survey: Survey, min_group_size: int | None = None) -> ResultTab
     ]
     for reason, count in log.reason_counts("excluded").items():
         rows.append(("excluded", reason, count))
-    for reason, count in log.reason_counts("missing").items():
-        rows.append(("answers set missing", reason, count))
     missing = survey.items.isna().sum()
     answered = survey.items.notna().sum()
+    # the answers set missing in a thinly answered statement would give its base away too
+    thin_columns = {log.columns.get(item, item) for item in answered.index
+                    if answered[item] < threshold}
+    reasons = Counter(i.reason or i.message for i in log.set_missing
+                      if i.column not in thin_columns)
+    for reason, count in reasons.most_common():
+        rows.append(("answers set missing", reason, count))
     thin = []
     for item_id, count in missing[missing > 0].items():
         if answered[item_id] < threshold:

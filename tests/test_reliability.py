@@ -275,3 +275,17 @@ def test_a_pair_answered_together_by_too_few_hides_the_dimension():
     assert items["item_rest_r"].isna().all()
     assert not items["suppressed"].isna().any() and items["suppressed"].all()
     assert (items["mean"].notna()).all()  # each item's own answers (10 each) stay shown
+
+
+def test_a_left_out_item_does_not_count_in_the_base_of_a_one_item_dimension():
+    # x2's 3 respondents answered only x2: counted in the base they would give its n away
+    # (30 against x1's 27). Left out, the dimension's n is x1's.
+    frame = _sparse_frame()[["x1", "x2"]].copy()
+    frame.loc[:2, "x1"] = np.nan
+    survey = _survey(frame, _instrument({"d": ["x1", "x2"]}))
+    row = reliability(survey).iloc[0]
+    assert row["n"] == 27 and row["n_items"] == 1
+    # every item thin: nothing to show, and the base of the thin items is not shown as valid
+    thin = pd.DataFrame({"x1": [1.0] * 4 + [np.nan] * 4, "x2": [np.nan] * 4 + [2.0] * 4})
+    row = reliability(_survey(thin, _instrument({"d": ["x1", "x2"]}))).iloc[0]
+    assert row["suppressed"] and row["suppressed_reason"] == "every item answered by n < 5"

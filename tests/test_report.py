@@ -264,6 +264,8 @@ def test_data_quality_counts_without_respondent_rows(tmp_path):
     strict = report.data_quality(client.survey, min_group_size=8).set_index("detail")
     assert np.isnan(strict.loc[ITEMS[0], "count"]) and strict.loc[ITEMS[0], "suppressed"]
     assert strict.loc["analysed", "count"] == 8
+    # and its "nie wiem" is not counted by reason either (8 - 1 would give the same away)
+    assert "answers set missing" not in set(strict["check"])
 
 
 def test_methods_states_bands_and_the_suppression_rule():
