@@ -227,9 +227,8 @@ def chart(draw: Callable[..., Any], table: pd.DataFrame | None, **options: Any) 
     """Draw ``table`` with a `cemlab.plots` function and show it as SVG; nothing when no data.
 
     A table whose every row is suppressed draws nothing either: a chart of grey "suppressed"
-    labels says no more than the table above it. SVG with its text kept as text: sharp at any
-    zoom or in print, searchable, a third the size of the PNG and about twice as fast to
-    write (the charts are most of a report's rendering time). matplotlib escapes the text.
+    labels says no more than the table above it. SVG: sharp at any zoom or in print, no larger
+    than the PNG and faster to write (the charts are most of a report's rendering time).
     """
     if table is None or len(table) == 0 or _all_suppressed(table):
         return
@@ -239,7 +238,13 @@ def chart(draw: Callable[..., Any], table: pd.DataFrame | None, **options: Any) 
 
 
 def svg_chart(ax: Any) -> Any:
-    """The Axes' figure as an `IPython.display.SVG` (text as text, no date), figure closed."""
+    """The Axes' figure as an `IPython.display.SVG` (no date), and the figure closed.
+
+    Text is drawn as outlines of the glyphs matplotlib measured: kept as text, it would be set
+    in whatever font the reader's browser has, and wrapped statements, placed line by line
+    for matplotlib's font, would no longer line up. matplotlib escapes the text it keeps in
+    comments.
+    """
     import io
 
     import matplotlib
@@ -247,7 +252,7 @@ def svg_chart(ax: Any) -> Any:
     from IPython.display import SVG
 
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "cemlab"}):
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "cemlab"}):
         ax.figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(ax.figure)
     return SVG(buffer.getvalue())
