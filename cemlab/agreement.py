@@ -92,9 +92,9 @@ def agreement(
     Shares are of respondents who answered the item. The Wilson interval is
     (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). With weights, p is the weighted share and
     n the Kish effective base (Σw)² / Σw². When the total is shown and the suppressed groups of
-    an item hold fewer than ``min_group_size`` respondents together, the smallest shown group
-    is hidden too (and so on), so that no hidden figure follows from the total minus the shown
-    groups.
+    an item hold fewer than ``min_group_size`` answers together (or none, from a group smaller
+    than that), the smallest shown group is hidden too (and so on), so that no hidden figure
+    or group size follows from the total minus the shown groups.
 
     References
     ----------
@@ -159,7 +159,8 @@ def agreement(
                *(["n_effective"] if weights is not None else []), *_SHARES]
     table = suppress(table[columns], n_column="n", min_group_size=threshold, value_columns=_SHARES)
     if total:
-        table = _complementary(table, _SHARES, threshold)
+        sizes = labels.value_counts().to_dict()
+        table = _complementary(table, _SHARES, threshold, sizes)
     return result_table(
         table,
         title="Agreement by group",
@@ -169,12 +170,16 @@ def agreement(
     )
 
 
-def _complementary(table: pd.DataFrame, value_columns: list[str], threshold: int) -> pd.DataFrame:
+def _complementary(
+    table: pd.DataFrame, value_columns: list[str], threshold: int, sizes: dict
+) -> pd.DataFrame:
     """Per item, hide shown groups until the total minus them reveals no small group.
 
     With the total shown, the hidden groups' figures follow from the total minus the shown
-    groups, together: so while the hidden groups hold fewer than ``threshold`` answers (none
-    included), the smallest shown group is hidden too.
+    groups, together: so while the hidden groups hold between 1 and ``threshold - 1`` answers,
+    the smallest shown group is hidden too. A hidden group none of whom answered the item
+    counts when the group itself is small (``sizes``: respondents per group in the survey):
+    its size would follow from this item's total against another item's.
     """
     table = table.copy()
     for _, rows in table.groupby("item", sort=False):
@@ -182,15 +187,24 @@ def _complementary(table: pd.DataFrame, value_columns: list[str], threshold: int
             continue
         parts = rows[rows["group"] != "all"]
         hidden = parts["suppressed"].astype(bool).copy()
-        # a hidden group counts even when none of it answered this statement: its size would
-        # follow from this statement's total against another's
-        while hidden.any() and parts.loc[hidden, "n"].sum() < threshold and (~hidden).any():
+        while _reveals_a_small_group(parts, hidden, threshold, sizes) and (~hidden).any():
             smallest = parts.loc[~hidden, "n"].idxmin()
             table.loc[smallest, value_columns] = np.nan
             table.loc[smallest, "suppressed"] = True
             table.loc[smallest, "suppressed_reason"] = COMPLEMENT_REASON
             hidden.loc[smallest] = True
     return table
+
+
+def _reveals_a_small_group(
+    parts: pd.DataFrame, hidden: pd.Series, threshold: int, sizes: dict
+) -> bool:
+    """Whether the total minus the shown parts would be a small group's figure (or size)."""
+    answered = parts.loc[hidden, "n"].sum()
+    if answered > 0:
+        return answered < threshold
+    silent = parts.loc[hidden, "group"]
+    return any(0 < sizes.get(group, 0) < threshold for group in silent)
 
 
 def agreement_gap(

@@ -174,23 +174,29 @@ def _order(labels: pd.Series, survey: Survey | None, by) -> list:
 
 
 def _complementary_suppression(
-    table: pd.DataFrame, threshold: int, unlabelled: int
+    table: pd.DataFrame, threshold: int, unlabelled: int, sizes: dict
 ) -> pd.DataFrame:
     """Hide shown segments until the total minus them reveals no small group.
 
     With the "all" row shown, the hidden parts (suppressed segments, and the respondents with
     no segment label, who are in "all" but in no segment row) are together the total minus the
-    shown segments. While they number fewer than ``threshold``, the smallest shown segment is
-    hidden too.
+    shown segments. While they hold between 1 and ``threshold - 1`` answers, or none from a
+    segment smaller than ``threshold`` (``sizes``: respondents per segment, answered or not),
+    the smallest shown segment is hidden too.
     """
     if table.loc[0, "suppressed"]:
         return table
     table = table.copy()
     segments = table[table["segment"] != ALL]
     hidden = (segments["n"] < threshold).copy()
-    while (hidden.any() or unlabelled) and (~hidden).any():
-        if segments.loc[hidden, "n"].sum() + unlabelled >= threshold:
-            break
+
+    def reveals() -> bool:
+        answered = segments.loc[hidden, "n"].sum() + unlabelled
+        if answered > 0:
+            return answered < threshold
+        return any(0 < sizes.get(label, 0) < threshold for label in segments.loc[hidden, "segment"])
+
+    while reveals() and (~hidden).any():
         smallest = segments.loc[~hidden, "n"].idxmin()
         table.loc[smallest, _VALUE_COLUMNS] = np.nan
         table.loc[smallest, "suppressed"] = True
@@ -253,9 +259,10 @@ def nps(
     not symmetric about ``nps``. ``se`` is reported in NPS points. With weights, shares are
     weighted and :math:`n` is Kish's effective base :math:`(\\sum w)^2 / \\sum w^2`.
 
-    When exactly one part of the total is hidden (one suppressed segment, or the respondents
-    without a segment label), the smallest shown segment is hidden too, so the hidden part
-    cannot be worked out from the "all" row minus the segments shown.
+    While the hidden parts of the total (suppressed segments, and the respondents without a
+    segment label) hold fewer than ``min_group_size`` answers together, the smallest shown
+    segment is hidden too, so no small part can be worked out from the "all" row minus the
+    segments shown.
 
     References
     ----------
@@ -288,7 +295,8 @@ def nps(
                                             else weights[mask]), ci))
     table = suppress(pd.DataFrame(rows), min_group_size=threshold, value_columns=_VALUE_COLUMNS)
     if by is not None:
-        table = _complementary_suppression(table, threshold, unlabelled)
+        table = _complementary_suppression(table, threshold, unlabelled,
+                                           labels.value_counts().to_dict())
     split = "" if by is None else f" by {by if isinstance(by, str) else by.name}"
     return result_table(
         table, title=f"Net Promoter Score{split}", min_group_size=threshold,

@@ -12,7 +12,7 @@ from scipy import stats
 
 from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p
-from cemlab.agreement import band_codes
+from cemlab.agreement import agreement, band_codes
 from cemlab.benchmarks import load_benchmark
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
@@ -57,6 +57,13 @@ def _benchmark_columns(benchmark, items: list[str], group_a: str) -> pd.DataFram
         rows = exact[(exact["group"] == group) & (exact["statistic"] == statistic)]
         out[column] = rows.drop_duplicates("item").set_index("item")["value"].reindex(items)
     return out
+
+
+def _group_reason(group: str, reason: str) -> str:
+    """``n = 3 < 5`` as ``n_management = 3 < 5``; another reason with the group's name."""
+    if reason.startswith("n = "):
+        return f"n_{group} = {reason[4:]}"
+    return f"{group} {reason}"
 
 
 def scorecard(
@@ -105,11 +112,11 @@ def scorecard(
     Means are of scores with reverse-keyed items reversed (min + max - x), so a higher mean is
     always better; % agree is of the statement as worded. The interval is mean ± t(n-1) s/√n.
     Welch's t = (m_a - m_b) / √(s_a²/n_a + s_b²/n_b) with Welch–Satterthwaite df
-    (``scipy.stats.ttest_ind_from_stats(equal_var=False)``). Group figures of a group under
-    the minimum size are hidden, and then the other group's too: the overall mean minus one
-    group's would reveal the other. They are hidden too when the respondents in neither group
-    (other levels) number fewer than the minimum: the overall mean minus both would reveal
-    theirs. Only ``groups_suppressed`` is set then; the overall figures stay.
+    (``scipy.stats.ttest_ind_from_stats(equal_var=False)``). A group's figures are hidden
+    where `cemlab.agreement.agreement` hides the group: under the minimum size, or where the
+    overall figure minus the shown groups would reveal a smaller group (with two groups, one
+    small group hides the other). Only ``groups_suppressed`` is set then; the overall figures
+    stay, and the gap and its test need both groups.
 
     References
     ----------
@@ -159,27 +166,24 @@ def scorecard(
     table = suppress(table, n_column="n", min_group_size=threshold,
                      value_columns=["mean", "sd", "mean_ci_low", "mean_ci_high", "pct_agree",
                                     "pct_disagree"])
-    # Group figures are hidden when a group is under the minimum, and then the other group's
-    # too (the overall mean minus one group's would reveal the other); and when the respondents
-    # in neither group (other levels, blank roles) are a small group: overall minus both
-    # groups would reveal them.
-    hidden_group = {g: table[f"n_{g}"] < threshold for g in groups}
-    others = table["n"] - table[f"n_{a}"] - table[f"n_{b}"]
-    # few others in the survey count even where none of them answered: their number would
-    # follow from one statement's bases against another's
-    everyone_else = int((~(masks[a] | masks[b])).sum())
-    small_others = ((others > 0) & (others < threshold)) | (0 < everyone_else < threshold)
-    groups_hidden = hidden_group[a] | hidden_group[b] | small_others | table["suppressed"]
-    group_values = [f"mean_{a}", f"mean_{b}", f"pct_agree_{a}", f"pct_agree_{b}",
-                    f"_sd_{a}", f"_sd_{b}"]
-    table.loc[groups_hidden, group_values] = np.nan
-    for idx in table.index[groups_hidden & ~table["suppressed"]]:
-        small = [f"n_{g} = {table.loc[idx, f'n_{g}']} < {threshold}" for g in groups
-                 if hidden_group[g].loc[idx]]
-        if small_others.loc[idx]:
-            small.append(f"n_others = {others.loc[idx]} < {threshold}")
-        table.loc[idx, "suppressed_reason"] = "; ".join(small) + " (group figures hidden)"
-    table["groups_suppressed"] = groups_hidden.to_numpy()
+    # A group's figures are hidden exactly where `agreement` hides the group: under the
+    # minimum, or to keep a smaller group from following from the total minus the shown ones.
+    # One rule for both tables, since a report shows both.
+    shares = agreement(survey, min_group_size=threshold).set_index(["item", "group"])
+    hidden_group, reasons = {}, {}
+    for g in groups:
+        keys = pd.MultiIndex.from_arrays([table["item"], [g] * len(table)])
+        flags = shares["suppressed"].reindex(keys)
+        hidden_group[g] = flags.fillna(True).astype(bool).to_numpy() | table["suppressed"].to_numpy()
+        reasons[g] = shares["suppressed_reason"].reindex(keys).fillna(f"no {g} respondents")
+    for g in groups:
+        columns = [f"mean_{g}", f"pct_agree_{g}", f"_sd_{g}"]
+        table.loc[hidden_group[g], columns] = np.nan
+    groups_hidden = hidden_group[a] | hidden_group[b]
+    for idx in table.index[groups_hidden & ~table["suppressed"].to_numpy()]:
+        parts = [_group_reason(g, reasons[g].iloc[idx]) for g in groups if hidden_group[g][idx]]
+        table.loc[idx, "suppressed_reason"] = "; ".join(parts) + " (group figures hidden)"
+    table["groups_suppressed"] = groups_hidden
 
     col = {c: table[c].to_numpy(dtype=float) for c in
            (f"mean_{a}", f"_sd_{a}", f"n_{a}", f"mean_{b}", f"_sd_{b}", f"n_{b}")}

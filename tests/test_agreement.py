@@ -242,3 +242,17 @@ def test_a_small_group_that_skipped_a_statement_is_still_protected_on_it():
     assert table.loc[("r", "management"), "suppressed"]  # hidden as the complement
     card = scorecard(survey, benchmark=None).set_index("item")
     assert card.loc["r", "groups_suppressed"] and np.isnan(card.loc["r", "mean_management"])
+
+
+def test_a_large_group_that_skipped_a_statement_hides_nothing_more():
+    # management (20) was not asked r (routing): staff's r figures give nothing small away
+    frame = pd.DataFrame({
+        "role": ["management"] * 20 + ["staff"] * 80,
+        "lead_decisions": [8.0] * 100,
+        "lead_commitment": [np.nan] * 20 + [8.0] * 80,
+    })
+    frame.index = pd.RangeIndex(1, 101, name="respondent_id")
+    table = agreement(Survey(frame, CEM)).set_index(["item", "group"])
+    assert table.loc[("lead_commitment", "management"), "suppressed"]  # n = 0
+    assert not table.loc[("lead_commitment", "staff"), "suppressed"]
+    assert table.loc[("lead_commitment", "staff"), "pct_agree"] == 100.0

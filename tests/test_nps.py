@@ -225,3 +225,17 @@ def test_demo_feedback_by_segment():
     assert table.loc["all", "n"] == table.loc[["consumer", "business"], "n"].sum()
     assert table.loc["all", "n"] == feedback.responses["ltr"].notna().sum()
     assert (table["ci_low"] <= table["nps"]).all() and (table["nps"] <= table["ci_high"]).all()
+
+
+def test_a_large_segment_with_no_answers_hides_nothing_more():
+    # gov has 40 customers who all skipped the recommend question (n = 0): nothing about a
+    # small group follows from all - consumer - business, so both stay shown
+    ltr = [10.0] * 20 + [0.0] * 20 + [9.0] * 40 + [np.nan] * 40
+    segment = ["consumer"] * 40 + ["business"] * 40 + ["gov"] * 40
+    table = nps(_survey(ltr, segment), by="segment").set_index("segment")
+    assert not table.loc["consumer", "suppressed"] and not table.loc["business", "suppressed"]
+    # 3 gov customers who skipped it: their number would follow from the bases, so hide more
+    ltr = [10.0] * 20 + [0.0] * 20 + [9.0] * 40 + [np.nan] * 3
+    segment = ["consumer"] * 40 + ["business"] * 40 + ["gov"] * 3
+    table = nps(_survey(ltr, segment), by="segment").set_index("segment")
+    assert table.loc["consumer", "suppressed_reason"] == COMPLEMENT_REASON

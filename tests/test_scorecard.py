@@ -93,20 +93,44 @@ THREE_GROUPS = parse_instrument(
 def test_a_small_third_group_hides_the_group_figures_it_could_be_found_from():
     # management 20 (all 7), staff 80 (all 5), contractor 3 (all 10). Shown overall mean and
     # both group means would give the contractors' away: (103 * mean - 20*7 - 80*5) / 3 = 10.
+    # As in `agreement`, the smallest shown group (management) is hidden too; overall minus
+    # staff is then management and contractors together, 23 respondents.
     survey = _survey(["management"] * 20 + ["staff"] * 80 + ["contractor"] * 3,
                      {"q": [7] * 20 + [5] * 80 + [10] * 3}, THREE_GROUPS)
     row = scorecard(survey, benchmark=None, min_group_size=5).iloc[0]
     assert row["mean"] == pytest.approx((140 + 400 + 30) / 103)
-    assert np.isnan(row["mean_management"]) and np.isnan(row["mean_staff"])
-    assert np.isnan(row["pct_agree_management"]) and np.isnan(row["gap_mean"])
+    assert np.isnan(row["mean_management"]) and np.isnan(row["pct_agree_management"])
+    assert row["mean_staff"] == 5 and np.isnan(row["gap_mean"])
     assert row["groups_suppressed"] and not row["suppressed"]
-    assert "n_others = 3 < 5" in row["suppressed_reason"]
+    assert row["suppressed_reason"].startswith("management hidden too")
     # with 5 contractors nothing needs hiding
     survey = _survey(["management"] * 20 + ["staff"] * 80 + ["contractor"] * 5,
                      {"q": [7] * 20 + [5] * 80 + [10] * 5}, THREE_GROUPS)
     row = scorecard(survey, benchmark=None, min_group_size=5).iloc[0]
     assert row["mean_management"] == 7 and row["mean_staff"] == 5
     assert not row["groups_suppressed"]
+
+
+def test_the_scorecard_hides_a_group_wherever_agreement_does():
+    # management 6, staff 80, contractor 3, partner 40 (the review's case): agreement hides
+    # contractor and, as the complement, management; the scorecard must not show management
+    from cemlab.agreement import agreement
+
+    four = parse_instrument(
+        "name: four\nscale: {min: 1, max: 10}\n"
+        "bands: {disagree: [1, 4], neutral: [5, 6], agree: [7, 10]}\n"
+        "groups: {column: role, levels: [management, staff, contractor, partner]}\n"
+        "dimensions: [{id: d, title: D, items: [{id: q, text: Q, source: cemlab}]}]\n"
+    )
+    role = ["management"] * 6 + ["staff"] * 80 + ["contractor"] * 3 + ["partner"] * 40
+    scores = [8, 8, 8, 2, 2, 2] + [5] * 80 + [9] * 3 + [3] * 40
+    survey = _survey(role, {"q": scores}, four)
+    shares = agreement(survey).set_index("group")
+    card = scorecard(survey, benchmark=None).iloc[0]
+    for group in ("management", "staff"):
+        assert np.isnan(card[f"pct_agree_{group}"]) == bool(shares.loc[group, "suppressed"])
+        assert np.isnan(card[f"mean_{group}"]) == bool(shares.loc[group, "suppressed"])
+    assert shares.loc["management", "suppressed"] and np.isnan(card["pct_agree_management"])
 
 
 def test_the_2008_data_against_its_own_benchmark():
