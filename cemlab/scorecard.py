@@ -174,7 +174,8 @@ def scorecard(
     for g in groups:
         keys = pd.MultiIndex.from_arrays([table["item"], [g] * len(table)])
         flags = shares["suppressed"].reindex(keys)
-        hidden_group[g] = flags.fillna(True).astype(bool).to_numpy() | table["suppressed"].to_numpy()
+        hidden = flags.fillna(True).astype(bool).to_numpy()
+        hidden_group[g] = hidden | table["suppressed"].to_numpy()
         reasons[g] = shares["suppressed_reason"].reindex(keys).fillna(f"no {g} respondents")
     for g in groups:
         columns = [f"mean_{g}", f"pct_agree_{g}", f"_sd_{g}"]
