@@ -246,7 +246,7 @@ def _dimensions(survey: Survey, dimension: str | None) -> list:
     return chosen
 
 
-def _enough_answers(
+def items_with_enough_answers(
     survey: Survey, item_ids: list[str], threshold: int
 ) -> tuple[list[str], str]:
     """The dimension's items answered by at least ``threshold``, and a note on the others.
@@ -313,15 +313,19 @@ def reliability(
     Returns
     -------
     ResultTable
-        One row per dimension: ``dimension``, ``title``, ``n_items``, ``n``, ``alpha``,
-        ``alpha_ci_low``, ``alpha_ci_high``, ``average_r``, ``note`` (why alpha is missing for a
-        one-item dimension), ``suppressed``, ``suppressed_reason``.
+        One row per dimension: ``dimension``, ``title``, ``n_items`` (the items used), ``n``,
+        ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``, ``average_r``, ``note`` (why alpha is
+        missing, e.g. a one-item dimension, and which items were left out), ``suppressed``,
+        ``suppressed_reason``.
 
     Notes
     -----
     Reverse-keyed items (``reverse: true`` in the instrument) are scored ``min + max - x`` on
     their own scale first. Alpha and the interval as in `cronbach_alpha`; items absent from the
-    data are left out of their dimension.
+    data are left out of their dimension. So is an item answered by fewer than
+    ``min_group_size`` (`items_with_enough_answers`): its few answers would move alpha. With
+    pairwise covariances, a dimension two of whose items were answered together by fewer than
+    ``min_group_size`` is suppressed; so is one whose every item was.
 
     References
     ----------
@@ -341,12 +345,13 @@ def reliability(
     thin: dict[int, str] = {}
     for dim in survey.instrument.dimensions:
         all_ids = [item.id for item in dim.items if item.id in present]
-        item_ids, left_out = _enough_answers(survey, all_ids, threshold)
+        item_ids, left_out = items_with_enough_answers(survey, all_ids, threshold)
         row = {"dimension": dim.id, "title": dim.title, "n_items": len(item_ids), "n": 0,
                "alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan,
                "average_r": np.nan, "note": left_out}
         if len(item_ids) < 2:
-            reason = ONE_ITEM_NOTE if item_ids else "no items with enough answers"
+            reason = (ONE_ITEM_NOTE if item_ids
+                      else "no items with enough answers" if all_ids else "no items in the data")
             row["note"] = "; ".join(r for r in (reason, left_out) if r)
             # the base is of the items kept: a left-out item's few answers must not show in it
             row["n"] = int(survey.responses[item_ids or all_ids].notna().any(axis=1).sum())
@@ -397,7 +402,9 @@ def item_reliability(
     missing
         ``"pairwise"`` (default), ``"listwise"`` or ``"median"``; see `cronbach_alpha`.
     min_group_size
-        Items of a dimension answered by fewer respondents are suppressed.
+        Items answered by fewer respondents are suppressed and left out of the others'
+        alpha if deleted and item-rest r; a dimension with a thinly answered pair of items
+        has those two columns suppressed.
 
     Returns
     -------
@@ -433,7 +440,7 @@ def item_reliability(
         if not item_ids:
             continue
         answers = survey.responses[item_ids]
-        kept, _ = _enough_answers(survey, item_ids, threshold)
+        kept, _ = items_with_enough_answers(survey, item_ids, threshold)
         alpha_without = rest_r = np.full(len(item_ids), np.nan)
         thin = False
         n = int(answers.notna().any(axis=1).sum())

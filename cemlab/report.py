@@ -227,8 +227,9 @@ def chart(draw: Callable[..., Any], table: pd.DataFrame | None, **options: Any) 
     """Draw ``table`` with a `cemlab.plots` function and show it as SVG; nothing when no data.
 
     A table whose every row is suppressed draws nothing either: a chart of grey "suppressed"
-    labels says no more than the table above it. SVG: sharp at any zoom or in print, no larger
-    than the PNG and faster to write (the charts are most of a report's rendering time).
+    labels says no more than the table above it. SVG: sharp at any zoom or in print, about the
+    PNG's size (the correlation heatmap's larger) and faster to write; the charts are most of
+    a report's rendering time.
     """
     if table is None or len(table) == 0 or _all_suppressed(table):
         return

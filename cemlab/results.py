@@ -139,7 +139,7 @@ def _formatter_for(column: str):
         return lambda v: "–" if pd.isna(v) else ("< 0.001" if v < 0.001 else f"{v:.3f}")
     if name.startswith(_PERCENT_PREFIXES) or name.endswith("_pct"):
         return lambda v: "–" if pd.isna(v) else f"{v:.1f}"
-    if name in {"n", "n_eff", "effective_n", "rank", "n_items"} or name.startswith("n_"):
+    if name in {"n", "n_eff", "effective_n", "rank", "n_items", "count"} or name.startswith("n_"):
         return lambda v: "–" if pd.isna(v) else f"{v:,.0f}"
     return lambda v: "–" if pd.isna(v) else f"{v:.2f}"
 

@@ -16,7 +16,7 @@ from cemlab.agreement import agreement, band_codes
 from cemlab.benchmarks import load_benchmark
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
-from cemlab.reliability import _enough_answers, reliability
+from cemlab.reliability import THIN_ITEMS_REASON, items_with_enough_answers, reliability
 from cemlab.results import ResultTable, result_table, suppress
 from cemlab.survey import Survey
 
@@ -258,7 +258,7 @@ def dimension_scorecard(
         if not asked:
             continue
         # a statement answered by fewer than the minimum would move the mean by their answers
-        present, left_out = _enough_answers(survey, asked, threshold)
+        present, left_out = items_with_enough_answers(survey, asked, threshold)
         scores = np.column_stack([scored(survey, i) for i in present or asked])
         answered = ~np.isnan(scores).all(axis=1)
         with np.errstate(invalid="ignore"):
@@ -267,12 +267,15 @@ def dimension_scorecard(
             "dimension": dim.id,
             "title": dim.title,
             "n_items": len(present),
-            "n": int(answered.sum()) if present else 0,
+            "n": int(answered.sum()),
             "mean": float(person.mean()) if len(person) and present else np.nan,
             "alpha": float(alphas.get(dim.id, np.nan)),
             "note": left_out,
+            "suppressed": not present and bool(answered.sum() >= threshold),
+            "suppressed_reason": "" if present else THIN_ITEMS_REASON.format(threshold=threshold),
         })
     table = pd.DataFrame(rows)
+    table["suppressed_reason"] = table["suppressed_reason"].where(table["suppressed"], "")
     table["target"] = np.nan if target is None else float(target)
     table["gap_to_target"] = table["mean"] - table["target"]
     table = suppress(table, n_column="n", min_group_size=threshold,
