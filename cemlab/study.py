@@ -95,7 +95,11 @@ def reproduce_2008(
     for _, fig in figures.iterrows():
         item, group = fig["item"], fig["group"]
         statistic, relation = fig["statistic"], fig["relation"]
-        if statistic == "spearman_r":
+        needed = [item] + ([fig["other_item"]] if pd.notna(fig["other_item"]) else [])
+        absent = [i for i in needed if i not in survey.item_ids]
+        if absent:
+            value, ok, shown = np.nan, False, f"not in the data ({', '.join(absent)})"
+        elif statistic == "spearman_r":
             pair = pairs[
                 ((pairs["item_a"] == item) & (pairs["item_b"] == fig["other_item"]))
                 | ((pairs["item_b"] == item) & (pairs["item_a"] == fig["other_item"]))
@@ -122,6 +126,8 @@ def reproduce_2008(
             value = _agreement_value(shares, item, group, statistic)
             ok = _holds(value, fig)
             shown = f"{value:.1f}" + ("%" if statistic in {"pct_agree", "pct_disagree"} else "")
+        if not absent and np.isnan(value):
+            shown = "suppressed (too few answers)"
         rows.append({
             "figure": fig["figure"],
             "quote": fig["quote"],
@@ -177,7 +183,7 @@ def practice_view(data: Survey | pd.DataFrame, dimension: str) -> ResultTable:
         for item, group in zip(shares["item"], shares["group"])
     ])
     columns = ["item", "statement", "group", "n", "pct_disagree", "pct_neutral", "pct_agree",
-               "mean", "suppressed"]
+               "mean", "suppressed", "suppressed_reason"]
     title = next(d.title for d in survey.instrument.dimensions if d.id == dimension)
     return result_table(view[columns].reset_index(drop=True), title=title,
                         min_group_size=shares.min_group_size)
@@ -220,31 +226,37 @@ class PracticeBrief:
         return "\n".join(parts)
 
 
+def _why_hidden(row: pd.Series) -> str:
+    """Why a group's figure is not shown, in a sentence's words."""
+    if str(row.get("suppressed_reason", "")).startswith("hidden too"):
+        return "not shown, so that a smaller group cannot be worked out"
+    return "too few answers to show"
+
+
 def _agree_sentence(view: pd.DataFrame, item: str, statement: str, levels: list[str]) -> str:
     rows = view[view["item"] == item].set_index("group")
-    shown = []
+    shown, hidden = [], []
     for level in levels:
         if level not in rows.index:
             continue
         row = rows.loc[level]
         if pd.isna(row["pct_agree"]):
-            shown.append(f"{level}: too few answers to show")
+            hidden.append(f"{level}: {_why_hidden(row)}")
         else:
             mean = f", mean {row['mean']:.1f}" if pd.notna(row["mean"]) else ""
             shown.append(f"{row['pct_agree']:.0f}% of {level} (n = {row['n']:.0f}{mean})")
-    if not shown:
-        return f"{statement}: too few answers to show."
-    sentence = f"{statement}: agreed by " + ", ".join(shown)
+    parts = [f"agreed by {', '.join(shown)}"] if shown else []
     first, second = (rows.loc[level, "pct_agree"] if level in rows.index else np.nan
                      for level in (levels + [""])[:2])
     if pd.notna(first) and pd.notna(second):
         gap = round(first - second)
         if gap == 0:
-            sentence += f"; {levels[0]} and {levels[1]} alike"
+            parts.append(f"{levels[0]} and {levels[1]} alike")
         else:
             ahead = levels[0] if gap > 0 else levels[1]
-            sentence += f"; {ahead} {abs(gap)} points ahead"
-    return sentence + "."
+            parts.append(f"{ahead} {abs(gap)} points ahead")
+    parts += hidden
+    return f"{statement}: " + "; ".join(parts or ["too few answers to show"]) + "."
 
 
 def practice_brief(

@@ -91,3 +91,20 @@ def test_practice_brief_hides_a_small_group_and_escapes_text():
     hostile = PracticeBrief("x", "<script>alert(1)</script>", ("a & b",), (), ())
     assert "<script>" not in hostile._repr_html_()
     assert "a &amp; b" in hostile._repr_html_()
+
+
+def test_a_suppressed_or_absent_figure_says_so_instead_of_nan():
+    survey = load(DATA)
+    managers = survey.responses.index[survey.groups == "management"][:3]
+    few = survey.responses[(survey.groups == "staff") | survey.responses.index.isin(managers)]
+    table = reproduce_2008(Survey(few, survey.instrument)).set_index(["figure", "group"])
+    assert table.loc[("F1", "management"), "reproduced"] == "suppressed (too few answers)"
+    assert not table.loc[("F1", "management"), "ok"]
+    brief = practice_brief(Survey(few, survey.instrument), "leadership")
+    assert "nan" not in str(brief)
+    # staff is hidden too (the total minus staff would give the 3 managers away)
+    assert "staff: not shown, so that a smaller group cannot be worked out" in brief.data[0]
+    # a file without one of the study's statements: the figure says so, no traceback
+    short = Survey(survey.responses.drop(columns=["kpi_reward"]), survey.instrument)
+    f12 = reproduce_2008(short).set_index("figure").loc["F12"]
+    assert f12["reproduced"] == "not in the data (kpi_reward)" and not f12["ok"]
