@@ -712,11 +712,25 @@ def render_notebook(
     """
     import papermill
 
+    import nbformat
+
     source = Path(notebook).resolve()
     if not source.is_file():
         raise RenderError(f"{notebook}: no such notebook")
+    try:
+        nbformat.validate(nbformat.read(source, as_version=4))
+    except Exception as exc:  # not JSON, not a notebook, not UTF-8: nbformat says which
+        raise RenderError(
+            f"{notebook}: not a Jupyter notebook ({_one_line(str(exc))}). Fix: give an .ipynb "
+            "file saved by JupyterLab"
+        ) from None
     name = source.stem
     target = Path(output_dir).resolve() / name
+    if any((target / f).exists() for f in ("report.html", "failed.ipynb", "inputs.sha256")):
+        raise RenderError(
+            f"{target} holds client {name!r}'s report, which this would replace. Fix: give "
+            "another folder with --reports"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.rendering-", dir=target.parent))
     try:
@@ -737,6 +751,10 @@ def render_notebook(
         except papermill.PapermillExecutionError as exc:
             raise RenderError(
                 f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {_one_line(exc.evalue)}"
+            ) from None
+        except Exception as exc:  # a cell over CELL_TIMEOUT, a kernel that died or never started
+            raise RenderError(
+                f"{notebook}: could not run: {type(exc).__name__}: {_one_line(str(exc))}"
             ) from None
         title = _notebook_title(executed) or name
         _export_html(executed, staging / f"{name}.html", title)

@@ -631,3 +631,17 @@ def test_render_notebook_failure_names_the_cell_and_keeps_the_old_files(tmp_path
         render.render_notebook(_presentation(tmp_path, fail=True), out)
     assert (out / "talk" / "talk.html").read_text(encoding="utf-8") == before
     assert [p.name for p in out.iterdir()] == ["talk"]  # no staging folder left behind
+
+
+def test_render_notebook_refuses_what_is_not_a_notebook_and_a_client_report(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("# not a notebook\n")
+    assert cli_main(["present", str(readme), "--reports", str(tmp_path / "out")]) == 1
+    assert "not a Jupyter notebook" in capsys.readouterr().err
+    # a client whose slug is the notebook's name keeps its report
+    client = tmp_path / "out" / "talk"
+    client.mkdir(parents=True)
+    (client / "report.html").write_text("<p>a client's report</p>")
+    with pytest.raises(RenderError, match="holds client 'talk''s report"):
+        render.render_notebook(_presentation(tmp_path), tmp_path / "out")
+    assert (client / "report.html").read_text() == "<p>a client's report</p>"
