@@ -710,9 +710,8 @@ def render_notebook(
         The files written. They appear together at the end, or not at all: a cell that fails
         raises `RenderError` naming the cell, and the folder keeps what it held before.
     """
-    import papermill
-
     import nbformat
+    import papermill
 
     source = Path(notebook).resolve()
     if not source.is_file():
