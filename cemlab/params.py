@@ -158,7 +158,8 @@ class PreviousSource(_DataSource):
     """Last wave's data, read with the main instrument; columns/group_labels default to main's.
 
     ``feedback``: last wave's customer feedback, for the change in NPS (a path or a mapping,
-    as the main ``feedback``).
+    as the main ``feedback``); its instrument, columns and group labels default to the main
+    feedback's.
     """
 
     wave: str | None = None
@@ -393,9 +394,17 @@ def data_files(params: Params) -> list[DataFile]:
         )
         if prev.feedback is not None:
             fb = prev.feedback
+            # what it leaves out comes from this wave's feedback: read both waves alike
+            main = params.feedback
+            given = fb.model_fields_set
+            instrument = (fb.instrument if main is None or "instrument" in given
+                          else main.instrument)
+            columns = fb.columns if fb.columns is not None or main is None else main.columns
+            labels = (fb.group_labels if fb.group_labels is not None or main is None
+                      else main.group_labels)
             files.append(
-                DataFile("previous_feedback", fb.data, fb.instrument, dict(fb.columns or {}),
-                         dict(fb.group_labels or {}), fb.sheet, prev.wave, params.min_group_size)
+                DataFile("previous_feedback", fb.data, instrument, dict(columns or {}),
+                         dict(labels or {}), fb.sheet, prev.wave, params.min_group_size)
             )
     return files
 

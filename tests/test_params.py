@@ -119,6 +119,19 @@ def test_previous_wave_feedback_is_read_for_the_nps_change(client_folder):
     assert set(client.previous_feedback.responses["wave"]) == {"2025"}
     assert set(client.feedback.responses["wave"]) == {"2026"}  # labelled for the NPS trend
     assert load_client(write_params(client_folder)).previous_feedback is None
+    # a bare path is read like this wave's feedback: the same instrument and column mapping
+    header = ["Segment", "Recommend", "sat_overall", "sat_awareness", "sat_purchase",
+              "sat_onboarding", "sat_service", "sat_billing"]
+    write_csv(client_folder / "data" / "acme-nps-b.csv",
+              [header, *[["consumer", 6, 8, 7, 6, 5, 4, 3]] * 6])
+    write_csv(client_folder / "data" / "acme-nps-b-2025.csv",
+              [header, *[["consumer", 9, 8, 7, 6, 5, 4, 3]] * 6])
+    mapped = load_client(write_params(
+        client_folder, feedback={"data": "../data/acme-nps-b.csv",
+                                 "columns": {"ltr": "Recommend", "segment": "Segment"}},
+        previous={"data": "../data/acme-2025.csv", "columns": {"role": "Position"},
+                  "feedback": "../data/acme-nps-b-2025.csv"}, min_group_size=3))
+    assert mapped.previous_feedback.responses["ltr"].eq(9).all()
     missing = write_params(client_folder, previous={"data": "../data/acme-2025.csv",
                                                     "feedback": "../data/nope.csv"})
     message = params_error(missing)
