@@ -139,7 +139,7 @@ class RawTable:
     title_rows: int = 0  # rows above the header (a title, blank rows), skipped
     blank_rows: list[int] = field(default_factory=list)
     malformed_rows: dict[int, str] = field(default_factory=dict)
-    #: Rows below the data with one cell filled ("Source: ..."), set aside: row -> (column, text).
+    #: Rows below the data with one cell of text ("Source: ..."), set aside: row -> (column, text).
     note_rows: dict[int, tuple[str, object]] = field(default_factory=dict)
 
     @property
@@ -325,10 +325,12 @@ def _central_or_western(as_1250: str, as_1252: str) -> str:
     "Zarz¹d", "Sprzedaż" "Sprzeda¿"). Only characters that follow a letter count, so that a
     Spanish "¿Qué?" or a British "£50" in a Western file is no evidence for 1250. The bytes of
     ć ę ń ś ź are letters in 1252 too (æ ê ñ œ Ÿ); for them `_letter_evidence` weighs where in
-    the word they stand. Without evidence the file is Western (for plain Western text both give
-    the same or similar letters).
+    the word they stand. Words ending in ę count only beside other Polish evidence or when
+    there are two different ones, since Portuguese ends a few words in ê ("você", "bebê").
+    Without evidence the file is Western (for plain Western text both give the same or similar
+    letters).
     """
-    central, western = _letter_evidence(as_1250, as_1252)
+    central, western, final_e_words = _letter_evidence(as_1250, as_1252)
     for i in range(1, min(len(as_1250), len(as_1252))):
         a, b = as_1250[i], as_1252[i]
         if a == b:
@@ -337,51 +339,55 @@ def _central_or_western(as_1250: str, as_1252: str) -> str:
             central += 1
         elif b.isalpha() and not a.isalpha() and as_1252[i - 1].isalpha():
             western += 1
+    if central or len(final_e_words) >= 2:
+        central += final_e_words.total()
     return "cp1250" if central > western else "cp1252"
 
 
-_POLISH_VOWELS = frozenset("aeiouyąęó")
-_VOWELS = frozenset("aeiouyáéíóúàèìòùâêîôûäëïöüåæøœ")
+#: Vowels as each code page decodes them: a neighbour is read in the decoding being tested.
+_VOWELS_1250 = frozenset("aeiouyáâäăąéęëěíîóôöőúůüűý")
+_VOWELS_1252 = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ")
 
 
-def _letter_evidence(as_1250: str, as_1252: str) -> tuple[int, int]:
-    """(Polish, Western) evidence from bytes that are letters in both code pages.
+def _letter_evidence(as_1250: str, as_1252: str) -> tuple[int, int, Counter[str]]:
+    """(Polish, Western) evidence from bytes that are letters in both code pages, and the
+    words that end in ę (as 1250 reads them, with how often each occurs).
 
-    Polish ends words with ć ę ń ś ("powiedzieć", "dotyczę", "dzień", "coś") and writes ś and ń
-    before consonants ("jeśli", "końca"); Spanish ñ stands between vowels ("año"), French œ
-    before one ("cœur"), Danish æ inside words ("være"). Letters that 1250 gives but Polish
-    does not use (č ě ř ă ő for è ì ø ã õ) count for the Western reading.
+    Polish writes ć ś ń ź only before a consonant or at the end of a word (before a vowel it
+    writes ci si ni zi), so one of those bytes before a vowel, read as 1252, is Western
+    (Spanish "año", French "cœur"); ś ń ź before a consonant or ending a word, read as 1250,
+    are Polish ("jeśli", "końca", "dzień", "coś", "źle", "Kaśka"). ć before a consonant is
+    no evidence: Danish æ stands there too ("Maćkowiak", "næste"); ending a word after a vowel
+    or ś it is Polish ("powiedzieć", "jeść"), after a consonant it may be Danish ("træ").
+    Letters that 1250 gives but Polish does not use (č ě ř ă ő for è ì ø ã õ) count for the
+    Western reading.
     """
     polish = western = 0
+    final_e_words: Counter[str] = Counter()
     for i, (a, b) in enumerate(zip(as_1250, as_1252)):
         if a == b or not (a.isalpha() and b.isalpha()):
             continue
         a = a.lower()
-        before = as_1250[i - 1].lower() if i else " "
-        after = as_1250[i + 1].lower() if i + 1 < len(as_1250) else " "
-        at_word_end = not after.isalpha()
         if a not in "ćęńśź":
             western += 1
-        elif a == "ź":
-            polish += 1  # Ÿ is all but unused in Western text
-        elif a == "ń":
-            if at_word_end or after not in _VOWELS:
-                polish += 1
-            elif before in _VOWELS:
-                western += 1
-        elif a == "ś":
-            if at_word_end or after in "cćlmnwr":
-                polish += 1
-            elif after in _VOWELS:
-                western += 1
-        elif a == "ć":
-            if at_word_end and (before in _POLISH_VOWELS or before == "ś"):
-                polish += 1
-            elif not at_word_end and after not in "wmd":
-                western += 1
-        elif at_word_end and before.isalpha():  # ę
+            continue
+        next_1250 = as_1250[i + 1].lower() if i + 1 < len(as_1250) else " "
+        next_1252 = as_1252[i + 1].lower() if i + 1 < len(as_1252) else " "
+        before = as_1250[i - 1].lower() if i else " "
+        ends_word = not next_1250.isalpha()
+        if a == "ę":
+            if ends_word and before.isalpha():
+                start = i
+                while start and as_1250[start - 1].isalpha():
+                    start -= 1
+                final_e_words[as_1250[start : i + 1].lower()] += 1
+        elif a in "śńź" and (ends_word or next_1250 not in _VOWELS_1250):
             polish += 1
-    return polish, western
+        elif next_1252 in _VOWELS_1252:
+            western += 1  # before a vowel Polish writes ci si ni zi
+        elif a == "ć" and ends_word and (before in _VOWELS_1250 or before == "ś"):
+            polish += 1
+    return polish, western, final_e_words
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -532,18 +538,18 @@ def _build_table(
         rows.append(cells + [None] * (width - len(cells)))
         numbers.append(number)
     columns = _columns_from_headers(layout, headers)
-    # A note below the data ("Source: Acme HR, exported 2026-01-05") fills one cell: it is not
-    # a response. One-cell rows after the last fuller row are set aside, to be listed by `load`.
-    filled = [sum(c is not None for c in r) for r in rows]
-    last_full = max(
-        (i for i, n in enumerate(filled) if n >= 2 or numbers[i] in malformed),
+    # A note below the data ("Source: Acme HR, exported 2026-01-05") fills one cell with text:
+    # it is not a response. The rows after the last one that may be a response are set aside,
+    # to be listed by `load` (which gives back any whose text is a group label).
+    last_response = max(
+        (i for i, cells in enumerate(rows) if numbers[i] in malformed or not _may_be_note(cells)),
         default=len(rows) - 1,
     )
     notes: dict[int, tuple[str, object]] = {}
-    for number, cells in zip(numbers[last_full + 1 :], rows[last_full + 1 :]):
+    for number, cells in zip(numbers[last_response + 1 :], rows[last_response + 1 :]):
         position = next(i for i, c in enumerate(cells) if c is not None)
         notes[number] = (columns[position].name, cells[position])
-    del rows[last_full + 1 :], numbers[last_full + 1 :]
+    del rows[last_response + 1 :], numbers[last_response + 1 :]
     cells_frame = pd.DataFrame(
         rows, index=pd.Index(numbers, name="row"), columns=[c.name for c in columns], dtype=object
     )
@@ -575,6 +581,18 @@ def _build_table(
         malformed_rows=malformed,
         note_rows=notes,
     )
+
+
+def _may_be_note(cells: list[object]) -> bool:
+    """True when a row has one filled cell and it is neither a number, a score nor a no-answer.
+
+    Below the data such a row is a note ("Source: ..."); a row with only a score or "Don't
+    know" in it is a respondent who answered little, wherever it stands.
+    """
+    filled = [c for c in cells if c is not None]
+    if len(filled) != 1:
+        return False
+    return _to_number(filled[0]) is None and normalize_text(filled[0]) not in MISSING_ANSWERS
 
 
 def _filled(cell: object) -> bool:
@@ -1190,8 +1208,9 @@ def load(
     path = Path(path)
     instrument = load_instrument(instrument)
     table = read_table(path, sheet=sheet)
-    plan = _plan_columns(table, instrument, columns or {})
     lookup = _group_lookup(instrument, group_labels or {}, path)
+    _restore_labelled_notes(table, lookup)
+    plan = _plan_columns(table, instrument, columns or {})
     log = QualityLog(source=str(path), rows_read=len(table.cells))
     log.reading = table.describe()
     for note in plan.notes:
@@ -1267,6 +1286,36 @@ def load(
         responses["weight"] = _read_weights(table, weight_column, kept, log)
 
     return Survey(responses, instrument, log, path, min_group_size=min_group_size)
+
+
+def _restore_labelled_notes(table: RawTable, lookup: Mapping[str, str]) -> None:
+    """Give the notes below the data, up to the last that is a group label, back as responses.
+
+    `read_table` sets aside one-cell text rows below the data but cannot know the group labels:
+    a last row with only "Staff" in it is a respondent, as it would be above other responses,
+    and so is every one-cell row above it.
+    """
+    # a note in a blank column that `read_table` dropped is in no column of the table: it stays
+    kept_columns = set(table.cells.columns)
+    last_label = max(
+        (row for row, (column, text) in table.note_rows.items()
+         if column in kept_columns and _group_of(text, table.column(column), lookup) is not None),
+        default=0,
+    )
+    back = {row: table.note_rows[row] for row, (column, _) in table.note_rows.items()
+            if row <= last_label and column in kept_columns}
+    if not back:
+        return
+    for row in back:
+        del table.note_rows[row]
+    given_back = pd.DataFrame(
+        [[text if name == column else None for name in table.cells.columns]
+         for column, text in back.values()],
+        index=pd.Index(list(back), name="row"),
+        columns=table.cells.columns,
+        dtype=object,
+    )
+    table.cells = pd.concat([table.cells, given_back])
 
 
 def _read_item(

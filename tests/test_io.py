@@ -17,7 +17,7 @@ import yaml
 from _io_fixtures import MINI, REALDATA, needs_realdata, sha256, write_csv, write_instrument
 
 from cemlab import DataError, load, load_instrument, read_table
-from cemlab.io import column_letter, normalize_text
+from cemlab.io import _VOWELS_1250, _VOWELS_1252, column_letter, normalize_text
 
 CEM = load_instrument("cem-maturity")
 
@@ -329,6 +329,36 @@ def test_western_words_with_those_bytes_stay_windows_1252(tmp_path, words):
     assert table.cells.loc[2].tolist() == words
 
 
+@pytest.mark.parametrize(
+    ("words", "encoding"),
+    [
+        # a word-final ê (ę in 1250) alone: Portuguese "você" is not Polish "się"
+        (["Você recomendaria?", "Sim", "Talvez"], "Windows-1252"),
+        (["Qual a probabilidade de você recomendar?", "1", "2"], "Windows-1252"),
+        (["Você", "você", "VOCÊ"], "Windows-1252"),  # one word, however often
+        (["næste", "mænd", "være"], "Windows-1252"),  # æ (ć in 1250) before a consonant
+        (["Maćkowiak", "Kaśka", "4"], "Windows-1250"),  # ś before a consonant is Polish
+        (["Proszę", "się", "4"], "Windows-1250"),  # two words ending in ę
+        (["Miłość", "jeść", "4"], "Windows-1250"),  # ść: œ before æ in 1252
+    ],
+    ids=["voce-question", "voce-probability", "voce-repeated", "danish", "polish-names",
+         "polish-final-e", "polish-sc"],
+)
+def test_where_the_shared_letters_stand_decides_the_code_page(tmp_path, words, encoding):
+    codec = {"Windows-1250": "cp1250", "Windows-1252": "cp1252"}[encoding]
+    path = write_csv(tmp_path / "w.csv", [["role", "q1", "q2"], words], delimiter=";",
+                     encoding=codec)
+    table = read_table(path)
+    assert table.encoding == encoding
+    assert table.cells.loc[2].tolist() == words
+
+
+def test_vowels_are_letters_their_code_page_decodes():
+    # a neighbour is read in the decoding being tested, so any other letter could never match
+    assert all(len(v.encode("cp1250")) == 1 for v in _VOWELS_1250)
+    assert all(len(v.encode("cp1252")) == 1 for v in _VOWELS_1252)
+
+
 def test_utf8_bom_and_numbered_likert_labels(tmp_path):
     instrument = write_instrument(tmp_path)
     rows = [["role", "q1", "q2", "q3"],
@@ -563,6 +593,37 @@ def test_a_note_below_the_data_is_listed_not_taken_for_a_respondent(tmp_path):
     path = _mini_file(tmp_path, [["a", "staff", 1, 2, 3], ["b"], ["c", "staff", 4, 4, 4]])
     survey = load(path, write_instrument(tmp_path), min_group_size=1)
     assert [(i.row, i.reason) for i in survey.quality.excluded] == [(3, "no group given")]
+
+
+def test_a_last_row_with_only_a_group_label_or_a_score_is_a_respondent(tmp_path):
+    # no id column: respondents are numbered by their spreadsheet row
+    rows = [["role", "q1", "q2", "q3"], ["staff", 1, 2, 3], ["management", 4, 4, 4],
+            ["Senior management"]]
+    path = write_csv(tmp_path / "survey.csv", rows)
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.n == 3 and survey.quality.rows_read == 3
+    assert survey.responses["role"].tolist() == ["staff", "management", "management"]
+    assert survey.items.loc[4].isna().all()
+    assert not any(i.reason == "note below the data" for i in survey.quality.issues)
+    assert "note row" not in survey.quality.reading
+    # a label row below a footer makes the footer a row between responses, as mid-file
+    path = write_csv(tmp_path / "survey.csv", [*rows[:3], ["Source: Acme HR"], ["staff"]])
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.n == 3
+    assert [(i.row, i.reason) for i in survey.quality.excluded] == [(4, "unknown group label")]
+    # a footer below a label row is still a note
+    path = write_csv(tmp_path / "survey.csv", [*rows, ["Source: Acme HR"]])
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.n == 3
+    assert [(i.row, i.value) for i in survey.quality.issues
+            if i.reason == "note below the data"] == [(5, "Source: Acme HR")]
+    # only a score, or only a no-answer, is a respondent too: listed for its missing group
+    path = _mini_file(tmp_path, [["a", "staff", 1, 2, 3], [None, None, 4],
+                                 [None, None, None, "Don't know"]])
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.quality.rows_read == 3
+    assert [(i.row, i.reason) for i in survey.quality.excluded] == [
+        (3, "no group given"), (4, "no group given")]
 
 
 def test_a_row_with_too_many_cells_is_excluded_and_listed(tmp_path):
