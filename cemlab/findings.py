@@ -49,8 +49,9 @@ def _gap_findings(gap: pd.DataFrame, groups: tuple[str, str], threshold: int,
     shown = gap[gap["gap_pct"].notna()]
     if shown.empty:
         return [{"kind": "largest gap", "items": "", "value": np.nan, "p_adjusted": np.nan,
-                 "finding": f"No {a} - {b} gap can be reported: on every statement a group has "
-                 f"fewer than {threshold} respondents."}]
+                 "finding": f"No {a} - {b} gap can be reported: on every statement one of the "
+                 f"two groups is suppressed (fewer than {threshold} respondents, or hidden so "
+                 "that a smaller group cannot be worked out)."}]
     largest = shown["gap_pct"].abs().idxmax()
     found = []
     for index, row in shown.iterrows():
