@@ -113,15 +113,23 @@ def confidential(table: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
         return table
     out = table.copy()
     hidden = out["suppressed"].fillna(False).astype(bool)
-    # a row whose group figures alone are hidden (the scorecard's) keeps its overall base
+    # a row whose group figures alone are hidden (the scorecard's) keeps its overall base, and
+    # the base of each group whose figures it still shows
     groups_hidden = hidden | (
         out["groups_suppressed"].fillna(False).astype(bool)
         if "groups_suppressed" in out.columns else False
     )
     for column in out.columns:
-        if _is_base(column):
-            out[column] = out[column].astype(float).where(~(hidden if column == "n"
-                                                            else groups_hidden))
+        if not _is_base(column):
+            continue
+        if column == "n":
+            blank = hidden
+        else:
+            figures = [c for c in (f"mean{column[1:]}", f"pct_agree{column[1:]}")
+                       if c in out.columns]
+            shown = out[figures].notna().all(axis=1) if figures else False
+            blank = hidden | (groups_hidden & ~shown)
+        out[column] = out[column].astype(float).where(~blank)
     if "suppressed_reason" in out.columns:
         out["suppressed_reason"] = out["suppressed_reason"].map(
             lambda reason: reason if _is_missing(reason) else _BASE_IN_REASON.sub(r"\1 <", reason)

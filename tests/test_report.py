@@ -81,6 +81,12 @@ def test_confidential_blanks_the_bases_of_suppressed_rows():
     assert shown["n"].iloc[0] == 104 and shown["mean"].iloc[0] == 6.1
     assert shown[["n_management", "n_staff"]].isna().all(axis=None)
     assert shown["suppressed_reason"].iloc[0] == "n_management < 5 (group figures hidden)"
+    # with a third group, staff's figures can stay (management hidden to protect it): so does
+    # staff's base, and management's goes
+    card3 = card.assign(mean_staff=[5.9], pct_agree_staff=[40.0], mean_management=[np.nan],
+                        pct_agree_management=[np.nan])
+    shown = report.confidential(card3, min_group_size=5)
+    assert shown["n_staff"].iloc[0] == 100 and np.isnan(shown["n_management"].iloc[0])
     plain = pd.DataFrame({"n": [3]})
     assert report.confidential(plain, 5) is plain  # no suppression recorded: nothing to do
 
