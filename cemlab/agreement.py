@@ -14,7 +14,7 @@ from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p, two_proportion_z, wilson_interval
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
-from cemlab.results import ResultTable, result_table, suppress
+from cemlab.results import ResultTable, complement_hidden, result_table, suppress
 from cemlab.survey import Survey
 
 BANDS = ("disagree", "neutral", "agree")
@@ -175,36 +175,21 @@ def _complementary(
 ) -> pd.DataFrame:
     """Per item, hide shown groups until the total minus them reveals no small group.
 
-    With the total shown, the hidden groups' figures follow from the total minus the shown
-    groups, together: so while the hidden groups hold between 1 and ``threshold - 1`` answers,
-    the smallest shown group is hidden too. A hidden group none of whom answered the item
-    counts when the group itself is small (``sizes``: respondents per group in the survey):
-    its size would follow from this item's total against another item's.
+    The rule is `cemlab.results.complement_hidden`'s; ``sizes`` are respondents per group in
+    the survey, so a small group none of whom answered the item still counts.
     """
     table = table.copy()
     for _, rows in table.groupby("item", sort=False):
         if rows.loc[rows["group"] == "all", "suppressed"].all():
             continue
         parts = rows[rows["group"] != "all"]
-        hidden = parts["suppressed"].astype(bool).copy()
-        while _reveals_a_small_group(parts, hidden, threshold, sizes) and (~hidden).any():
-            smallest = parts.loc[~hidden, "n"].idxmin()
-            table.loc[smallest, value_columns] = np.nan
-            table.loc[smallest, "suppressed"] = True
-            table.loc[smallest, "suppressed_reason"] = COMPLEMENT_REASON
-            hidden.loc[smallest] = True
+        hidden = complement_hidden(parts["n"], parts["suppressed"],
+                                   parts["group"].map(sizes).fillna(0), threshold)
+        added = hidden.index[hidden & ~parts["suppressed"].astype(bool)]
+        table.loc[added, value_columns] = np.nan
+        table.loc[added, "suppressed"] = True
+        table.loc[added, "suppressed_reason"] = COMPLEMENT_REASON
     return table
-
-
-def _reveals_a_small_group(
-    parts: pd.DataFrame, hidden: pd.Series, threshold: int, sizes: dict
-) -> bool:
-    """Whether the total minus the shown parts would be a small group's figure (or size)."""
-    answered = parts.loc[hidden, "n"].sum()
-    if answered > 0:
-        return answered < threshold
-    silent = parts.loc[hidden, "group"]
-    return any(0 < sizes.get(group, 0) < threshold for group in silent)
 
 
 def agreement_gap(

@@ -15,7 +15,7 @@ from scipy import stats
 from cemlab._inputs import as_survey
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
-from cemlab.results import ResultTable, result_table, suppress
+from cemlab.results import ResultTable, complement_hidden, result_table, suppress
 from cemlab.survey import Survey
 
 PROMOTER_MIN = 9
@@ -180,28 +180,20 @@ def _complementary_suppression(
 
     With the "all" row shown, the hidden parts (suppressed segments, and the respondents with
     no segment label, who are in "all" but in no segment row) are together the total minus the
-    shown segments. While they hold between 1 and ``threshold - 1`` answers, or none from a
-    segment smaller than ``threshold`` (``sizes``: respondents per segment, answered or not),
-    the smallest shown segment is hidden too.
+    shown segments; the rule is `cemlab.results.complement_hidden`'s (``sizes``: respondents
+    per segment, answered or not).
     """
     if table.loc[0, "suppressed"]:
         return table
     table = table.copy()
     segments = table[table["segment"] != ALL]
-    hidden = (segments["n"] < threshold).copy()
-
-    def reveals() -> bool:
-        answered = segments.loc[hidden, "n"].sum() + unlabelled
-        if answered > 0:
-            return answered < threshold
-        return any(0 < sizes.get(label, 0) < threshold for label in segments.loc[hidden, "segment"])
-
-    while reveals() and (~hidden).any():
-        smallest = segments.loc[~hidden, "n"].idxmin()
-        table.loc[smallest, _VALUE_COLUMNS] = np.nan
-        table.loc[smallest, "suppressed"] = True
-        table.loc[smallest, "suppressed_reason"] = COMPLEMENT_REASON
-        hidden.loc[smallest] = True
+    small = segments["n"] < threshold
+    hidden = complement_hidden(segments["n"], small, segments["segment"].map(sizes).fillna(0),
+                               threshold, unlisted=unlabelled)
+    added = hidden.index[hidden & ~small]
+    table.loc[added, _VALUE_COLUMNS] = np.nan
+    table.loc[added, "suppressed"] = True
+    table.loc[added, "suppressed_reason"] = COMPLEMENT_REASON
     return table
 
 

@@ -219,6 +219,40 @@ def suppress(
     return out
 
 
+def complement_hidden(
+    n: pd.Series, hidden: pd.Series, sizes: pd.Series, threshold: int, unlisted: int = 0
+) -> pd.Series:
+    """The parts of a shown total to hide so that no small part follows from subtraction.
+
+    Parameters
+    ----------
+    n, hidden, sizes
+        Per part of the total (a group, a segment), aligned: its answers, whether it is
+        already hidden, and its respondents in the survey (answered or not).
+    unlisted
+        Answers in the total that are in no part (respondents with no segment label).
+
+    Returns
+    -------
+    The new ``hidden``: the total minus the shown parts is the hidden parts (and the unlisted)
+    together, so while they hold between 1 and ``threshold - 1`` answers, or none but a part
+    smaller than ``threshold`` is among them (its size would follow from one item's total
+    against another's), the smallest shown part is hidden too.
+    """
+    hidden = hidden.astype(bool).copy()
+
+    def reveals() -> bool:
+        answered = n[hidden].sum() + unlisted
+        if answered > 0:
+            return bool(answered < threshold)
+        silent = sizes[hidden]
+        return bool(((silent > 0) & (silent < threshold)).any())
+
+    while reveals() and (~hidden).any():
+        hidden[n[~hidden].idxmin()] = True
+    return hidden
+
+
 def _join_reasons(old: str, new: str) -> str:
     parts = [p for p in (old.split("; ") + new.split("; ")) if p]
     return "; ".join(dict.fromkeys(parts))
