@@ -110,6 +110,11 @@ def _slug_text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _path_or_mapping(value: Any) -> Any:
+    """``feedback: data/acme-nps.csv`` is short for ``feedback: {data: data/acme-nps.csv}``."""
+    return {"data": value} if isinstance(value, str) else value
+
+
 def _sheet_ref(value: Any) -> Any:
     """A sheet name or 0-based position; not true/false or a fraction, which YAML may give."""
     if value is None or isinstance(value, str) or (
@@ -166,11 +171,7 @@ class PreviousSource(_DataSource):
     feedback: FeedbackSource | None = None
 
     _wave = field_validator("wave", mode="before")(_text_label)
-
-    @field_validator("feedback", mode="before")
-    @classmethod
-    def _path_or_mapping(cls, value: Any) -> Any:
-        return {"data": value} if isinstance(value, str) else value
+    _feedback = field_validator("feedback", mode="before")(_path_or_mapping)
 
 
 class Params(_Strict):
@@ -200,11 +201,7 @@ class Params(_Strict):
     _labels_as_text = field_validator("group_labels", mode="before")(labels_as_text)
     _wave = field_validator("wave", mode="before")(_text_label)
 
-    @field_validator("feedback", "previous", mode="before")
-    @classmethod
-    def _path_or_mapping(cls, value: Any) -> Any:
-        """``feedback: data/acme-nps.csv`` is short for ``feedback: {data: data/acme-nps.csv}``."""
-        return {"data": value} if isinstance(value, str) else value
+    _data_sources = field_validator("feedback", "previous", mode="before")(_path_or_mapping)
 
     @field_validator("columns", "group_labels", "previous")
     @classmethod

@@ -441,7 +441,8 @@ def item_reliability(
             continue
         answers = survey.responses[item_ids]
         kept, _ = items_with_enough_answers(survey, item_ids, threshold)
-        alpha_without = rest_r = np.full(len(item_ids), np.nan)
+        alpha_without = np.full(len(item_ids), np.nan)
+        rest_r = np.full(len(item_ids), np.nan)
         thin = False
         n = int(answers.notna().any(axis=1).sum())
         if len(kept) >= 2:
@@ -450,7 +451,6 @@ def item_reliability(
             cov, n = _covariance(values, missing)
             kept_without, kept_rest = _if_deleted(cov)
             where = [item_ids.index(i) for i in kept]
-            alpha_without, rest_r = alpha_without.copy(), rest_r.copy()
             alpha_without[where], rest_r[where] = kept_without, kept_rest
         frame = pd.DataFrame({
             "dimension": dim.id,
