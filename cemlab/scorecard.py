@@ -150,12 +150,7 @@ def scorecard(
             "pct_disagree": 100 * (bands == 0).sum() / answered if answered else np.nan,
         }
         for g in groups:
-            gn, gmean, gsd = _moments(values, masks[g])
-            g_answered = (bands[masks[g]] >= 0).sum()
-            row[f"n_{g}"], row[f"mean_{g}"], row[f"_sd_{g}"] = gn, gmean, gsd
-            row[f"pct_agree_{g}"] = (
-                100 * (bands[masks[g]] == 2).sum() / g_answered if g_answered else np.nan
-            )
+            row[f"n_{g}"], row[f"mean_{g}"], row[f"_sd_{g}"] = _moments(values, masks[g])
         rows.append(row)
     if not rows:
         raise AnalysisError("the survey has none of the instrument's items to score")
@@ -168,7 +163,7 @@ def scorecard(
                                     "pct_disagree"])
     # A group's figures are hidden exactly where `agreement` hides the group: under the
     # minimum, or to keep a smaller group from following from the total minus the shown ones.
-    # One rule for both tables, since a report shows both.
+    # One rule for both tables, since a report shows both; its % agree is agreement's too.
     shares = agreement(survey, min_group_size=threshold).set_index(["item", "group"])
     hidden_group, reasons = {}, {}
     for g in groups:
@@ -177,9 +172,8 @@ def scorecard(
         hidden = flags.fillna(True).astype(bool).to_numpy()
         hidden_group[g] = hidden | table["suppressed"].to_numpy()
         reasons[g] = shares["suppressed_reason"].reindex(keys).fillna(f"no {g} respondents")
-    for g in groups:
-        columns = [f"mean_{g}", f"pct_agree_{g}", f"_sd_{g}"]
-        table.loc[hidden_group[g], columns] = np.nan
+        table[f"pct_agree_{g}"] = shares["pct_agree"].reindex(keys).to_numpy()
+        table.loc[hidden_group[g], [f"mean_{g}", f"pct_agree_{g}", f"_sd_{g}"]] = np.nan
     groups_hidden = hidden_group[a] | hidden_group[b]
     for idx in table.index[groups_hidden & ~table["suppressed"].to_numpy()]:
         parts = [_group_reason(g, reasons[g].iloc[idx]) for g in groups if hidden_group[g][idx]]
