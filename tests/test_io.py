@@ -17,7 +17,8 @@ import yaml
 from _io_fixtures import MINI, REALDATA, needs_realdata, sha256, write_csv, write_instrument
 
 from cemlab import DataError, load, load_instrument, read_table
-from cemlab.io import _VOWELS_1250, _VOWELS_1252, column_letter, normalize_text
+from cemlab.io import column_letter, normalize_text
+from cemlab.io.encoding import _VOWELS_1250, _VOWELS_1252
 
 CEM = load_instrument("cem-maturity")
 

@@ -1,0 +1,116 @@
+"""What a cell means: a score on the item's scale, a no-answer, or a problem to log; and
+which group level a label stands for.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cemlab.exceptions import DataError, located
+from cemlab.instrument import Instrument
+from cemlab.io.table import RawColumn, RawTable
+from cemlab.io.text import MISSING_ANSWERS, _header_text, _to_number, normalize_text
+
+# -- reading answers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What one distinct cell value of an item column means.
+
+    ``kind`` is "" for a score or a blank, else "no answer", "out of range", "not whole" or
+    "not a number"; ``problem`` is the reason it became missing, as counted in the quality log.
+    """
+
+    value: float | None
+    kind: str = ""
+    problem: str = ""
+
+
+_BLANK = _Answer(None)
+
+
+def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
+    """Turn one cell of an item column into a score on ``low``-``high``, or say why not."""
+    if cell is None:
+        return _BLANK
+    label = col.value_labels.get(cell)
+    shown = f"{cell!r}" + (f" ({label!r})" if label else "")
+    if col.is_user_missing(cell):
+        return _Answer(None, "no answer", f"SPSS user-missing code {shown}")
+    if normalize_text(cell) in MISSING_ANSWERS:
+        return _Answer(None, "no answer", f"{cell!r} means no answer")
+    if label is not None and normalize_text(label) in MISSING_ANSWERS:
+        return _Answer(None, "no answer", f"code {shown} means no answer")
+    number = _to_number(cell)
+    if number is None and label is not None:
+        number = _to_number(label)
+    if number is None:
+        return _Answer(None, "not a number", f"not a number on the {low}-{high} scale")
+    if not low <= number <= high:
+        return _Answer(None, "out of range", f"outside the {low}-{high} scale")
+    if abs(number - round(number)) > 1e-9:  # 3.5 or "2,5"; float noise such as 6.9999999999 is 7
+        return _Answer(None, "not whole", f"not a whole number on the {low}-{high} scale")
+    return _Answer(float(round(number)))
+
+
+def _group_lookup(
+    instrument: Instrument, group_labels: Mapping[str, Iterable[str]], path: Path
+) -> dict[str, str]:
+    """Normalized label -> level, from the levels, the instrument's labels and the client's."""
+    lookup: dict[str, str] = {}
+    sources = [{level: [level] for level in instrument.groups.levels}, instrument.groups.labels]
+    sources.append({level: list(labels) for level, labels in group_labels.items()})
+    for source in sources:
+        for level, labels in source.items():
+            if level not in instrument.groups.levels:
+                raise DataError(
+                    located(
+                        f"group_labels names the level {level!r}, but instrument "
+                        f"{instrument.name!r} has levels {', '.join(instrument.groups.levels)}",
+                        file=path,
+                        fix="use one of those levels",
+                    )
+                )
+            for label in labels:
+                lookup[normalize_text(label)] = level
+    return lookup
+
+
+def _group_of(cell: object, col: RawColumn, lookup: Mapping[str, str]) -> str | None:
+    """The level of one group cell: by its SPSS value label first, then by the cell itself."""
+    label = col.value_labels.get(cell)
+    for candidate in (label, cell):
+        if candidate is None:
+            continue
+        key = normalize_text(_header_text(candidate))
+        if key in lookup:
+            return lookup[key]
+    return None
+
+
+def _guess_group_column(
+    table: RawTable, lookup: Mapping[str, str], used: set[str]
+) -> RawColumn | None:
+    """The one column whose filled cells are nearly all group labels (a Polish "Stanowisko").
+
+    Only used when no column is named after the group and the params map none; nine in ten
+    filled cells must be labels, so a Yes/No or free-text column is never taken.
+    """
+    found = []
+    for col in table.columns:
+        if col.name in used:
+            continue
+        counts = Counter(cell for _, cell in table.values(col.name) if cell is not None)
+        if not counts:
+            continue
+        levels = {cell: _group_of(cell, col, lookup) for cell in counts}
+        labelled = sum(n for cell, n in counts.items() if levels[cell] is not None)
+        if len(set(levels.values()) - {None}) >= 2 and labelled >= 0.9 * counts.total():
+            found.append(col)
+    return found[0] if len(found) == 1 else None
+
+

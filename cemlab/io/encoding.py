@@ -1,0 +1,138 @@
+"""Telling a CSV file's text encoding from its bytes: UTF-8 / UTF-16 by BOM, else Windows-1250
+(Central European) or Windows-1252 (Western) by which one gives letters inside words.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import Counter
+from pathlib import Path
+
+from cemlab.exceptions import DataError, located
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """The file's text and the name of its encoding, told apart from the bytes themselves."""
+    for bom, codec, label in (
+        (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+        (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),  # Excel's "Unicode text" export
+        (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), label
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    located(
+                        f"starts like {label} text but byte {exc.start} is not {label}",
+                        file=path,
+                        fix="save the file again as 'CSV UTF-8' from Excel",
+                    )
+                ) from None
+    if b"\x00" in raw[:4096]:
+        raise DataError(
+            located(
+                "this is not a text table (CSV), an Excel .xlsx or an SPSS .sav file",
+                file=path,
+                fix="export the survey responses as CSV, .xlsx or .sav",
+            )
+        )
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    decoded = {}
+    for encoding in ("cp1250", "cp1252"):
+        try:
+            decoded[encoding] = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if not decoded:
+        raise DataError(
+            located(
+                "cannot tell the text encoding (not UTF-8, Windows-1250 or Windows-1252)",
+                file=path,
+                fix="save the file as 'CSV UTF-8' from Excel",
+            )
+        )
+    if len(decoded) == 1:
+        encoding = next(iter(decoded))
+    else:
+        encoding = _central_or_western(decoded["cp1250"], decoded["cp1252"])
+    label = {"cp1250": "Windows-1250", "cp1252": "Windows-1252"}[encoding]
+    return decoded[encoding], label
+
+
+def _central_or_western(as_1250: str, as_1252: str) -> str:
+    """Pick Windows-1250 or -1252 by which one gives letters inside words where they differ.
+
+    Both code pages decode almost any byte, so the text itself must decide. Polish Excel
+    output is full of bytes that are letters in 1250 but symbols in 1252 ("Zarząd" would read
+    "Zarz¹d", "Sprzedaż" "Sprzeda¿"). Only characters that follow a letter count, so that a
+    Spanish "¿Qué?" or a British "£50" in a Western file is no evidence for 1250. The bytes of
+    ć ę ń ś ź are letters in 1252 too (æ ê ñ œ Ÿ); for them `_letter_evidence` weighs where in
+    the word they stand. Words ending in ę count only beside other Polish evidence or when
+    there are two different ones, since Portuguese ends a few words in ê ("você", "bebê").
+    Without evidence the file is Western (for plain Western text both give the same or similar
+    letters).
+    """
+    central, western, final_e_words = _letter_evidence(as_1250, as_1252)
+    for i in range(1, min(len(as_1250), len(as_1252))):
+        a, b = as_1250[i], as_1252[i]
+        if a == b:
+            continue
+        if a.isalpha() and not b.isalpha() and as_1250[i - 1].isalpha():
+            central += 1
+        elif b.isalpha() and not a.isalpha() and as_1252[i - 1].isalpha():
+            western += 1
+    if central or len(final_e_words) >= 2:
+        central += final_e_words.total()
+    return "cp1250" if central > western else "cp1252"
+
+
+#: Vowels as each code page decodes them: a neighbour is read in the decoding being tested.
+_VOWELS_1250 = frozenset("aeiouyáâäăąéęëěíîóôöőúůüűý")
+_VOWELS_1252 = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ")
+
+
+def _letter_evidence(as_1250: str, as_1252: str) -> tuple[int, int, Counter[str]]:
+    """(Polish, Western) evidence from bytes that are letters in both code pages, and the
+    words that end in ę (as 1250 reads them, with how often each occurs).
+
+    Polish writes ć ś ń ź only before a consonant or at the end of a word (before a vowel it
+    writes ci si ni zi), so one of those bytes before a vowel, read as 1252, is Western
+    (Spanish "año", French "cœur"); ś ń ź before a consonant or ending a word, read as 1250,
+    are Polish ("jeśli", "końca", "dzień", "coś", "źle", "Kaśka"). ć before a consonant is
+    no evidence: Danish æ stands there too ("Maćkowiak", "næste"); ending a word after a vowel
+    or ś it is Polish ("powiedzieć", "jeść"), after a consonant it may be Danish ("træ").
+    Letters that 1250 gives but Polish does not use (č ě ř ă ő for è ì ø ã õ) count for the
+    Western reading.
+    """
+    polish = western = 0
+    final_e_words: Counter[str] = Counter()
+    for i, (a, b) in enumerate(zip(as_1250, as_1252)):
+        if a == b or not (a.isalpha() and b.isalpha()):
+            continue
+        a = a.lower()
+        if a not in "ćęńśź":
+            western += 1
+            continue
+        next_1250 = as_1250[i + 1].lower() if i + 1 < len(as_1250) else " "
+        next_1252 = as_1252[i + 1].lower() if i + 1 < len(as_1252) else " "
+        before = as_1250[i - 1].lower() if i else " "
+        ends_word = not next_1250.isalpha()
+        if a == "ę":
+            if ends_word and before.isalpha():
+                start = i
+                while start and as_1250[start - 1].isalpha():
+                    start -= 1
+                final_e_words[as_1250[start : i + 1].lower()] += 1
+        elif a in "śńź" and (ends_word or next_1250 not in _VOWELS_1250):
+            polish += 1
+        elif next_1252 in _VOWELS_1252:
+            western += 1  # before a vowel Polish writes ci si ni zi
+        elif a == "ć" and ends_word and (before in _VOWELS_1250 or before == "ś"):
+            polish += 1
+    return polish, western, final_e_words
+
+

@@ -1,0 +1,107 @@
+"""The raw table: a client's file as read, before any column is matched to an item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cemlab.io.text import _blank_to_none
+
+# -- the raw table ---------------------------------------------------------------------------
+
+
+@dataclass
+class RawColumn:
+    """One column of the client's file and every header text that can identify it."""
+
+    name: str
+    letter: str
+    texts: list[str]
+    value_labels: dict[object, str] = field(default_factory=dict)
+    missing_ranges: list[tuple[object, object]] = field(default_factory=list)
+
+    def is_user_missing(self, value: object) -> bool:
+        """True when SPSS declares ``value`` a user-missing code for this column."""
+        for low, high in self.missing_ranges:
+            try:
+                if low <= value <= high:  # type: ignore[operator]
+                    return True
+            except TypeError:
+                continue
+        return False
+
+
+@dataclass
+class RawTable:
+    """A client's file as read: header rows, columns, and cells keyed by spreadsheet row.
+
+    ``cells`` holds one row per data row, indexed by the row number the client's spreadsheet
+    shows (header rows count: the first data row of a plain CSV is row 2, of a Qualtrics export
+    row 4; SPSS numbers cases from 1). Blank cells are ``None``; CSV cells are text, Excel and
+    SPSS cells keep their numbers.
+    """
+
+    path: Path
+    format: str  # "csv", "xlsx" or "sav"
+    layout: str  # "plain", "qualtrics", "qualtrics-legacy", "surveymonkey" or "spss"
+    columns: list[RawColumn]
+    cells: pd.DataFrame
+    header_rows: list[list[str]]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    title_rows: int = 0  # rows above the header (a title, blank rows), skipped
+    blank_rows: list[int] = field(default_factory=list)
+    malformed_rows: dict[int, str] = field(default_factory=dict)
+    #: Rows below the data with one cell of text ("Source: ..."), set aside: row -> (column, text).
+    note_rows: dict[int, tuple[str, object]] = field(default_factory=dict)
+
+    @property
+    def first_data_row(self) -> int:
+        return 1 if self.format == "sav" else self.title_rows + len(self.header_rows) + 1
+
+    def values(self, column: str, rows: Iterable[int] | None = None) -> list[tuple[int, object]]:
+        """(spreadsheet row, cell) pairs of one column, blank cells as ``None``.
+
+        pandas may turn a stored ``None`` into NaN on selection; this gives one blank marker.
+        """
+        series = self.cells[column] if rows is None else self.cells.loc[list(rows), column]
+        return [(row, _blank_to_none(cell)) for row, cell in series.items()]
+
+    def column(self, name: str) -> RawColumn:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    def describe(self) -> str:
+        """One line saying how the file was read, for the data-quality summary."""
+        layout = {
+            "plain": "table",
+            "qualtrics": "Qualtrics export",
+            "qualtrics-legacy": "Qualtrics legacy export",
+            "surveymonkey": "SurveyMonkey export",
+            "spss": "SPSS data file",
+        }[self.layout]
+        parts = [f"{self.format.upper()} {layout}"]
+        if self.encoding:
+            parts.append(self.encoding)
+        if self.delimiter:
+            parts.append(f"{'tab' if self.delimiter == chr(9) else repr(self.delimiter)} delimited")
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.title_rows:
+            parts.append(f"{self.title_rows} row(s) above the header skipped")
+        if self.format != "sav":
+            rows = len(self.header_rows)
+            parts.append(f"{rows} header row{'s' if rows != 1 else ''}")
+        parts.append(f"{len(self.cells)} data rows, {len(self.columns)} columns")
+        if self.note_rows:
+            parts.append(f"{len(self.note_rows)} note row(s) below the data left out")
+        return ", ".join(parts)
+
+

@@ -1,0 +1,91 @@
+"""Text as the loader compares it: normalising headers and labels, numbers in cells, and
+the answers that mean "no answer".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+import pandas as pd
+
+#: Answers that mean "no answer"; compared after `normalize_text` (case, punctuation, accents).
+_NO_ANSWER_TEXTS = (
+    "Don't know", "Don´t know", "Do not know", "I don't know", "DK", "Not sure", "N/A", "NA",
+    "Not applicable", "Refused", "Prefer not to say", "Prefer not to answer", "No answer",
+    "No opinion", "Missing", "Nie wiem", "Brak zdania", "Nie dotyczy", "Nie dotyczę",
+    "Trudno powiedzieć", "Odmowa", "Odmowa odpowiedzi", "Brak odpowiedzi", "Weiß nicht",
+    "Keine Angabe",
+)
+
+#: A Likert label that carries its score first: "7 - Agree", "10 = Strongly agree", "1 – Best".
+_LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)]\s*|\s+)\D")
+
+#: What survey tools put between a question and a matrix statement: "Q5 - ...", "Rate: ...".
+_SEPARATOR = re.compile(r"\s+[-–—|]\s+|:\s+")
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$")
+
+def normalize_text(text: object) -> str:
+    """Text as compared when matching headers and labels: no case, accents or punctuation.
+
+    Survey tools add non-breaking spaces, curly quotes, trailing question marks and double
+    spaces, and clients type "Zarzad" for "Zarząd"; none of that should stop a match.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    text = unicodedata.normalize("NFKD", str(text).translate(_UNDECOMPOSED)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("’", "").replace("'", "").replace("‘", "")
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    return " ".join(text.split())
+
+
+#: Letters Unicode does not split into base letter + accent, mapped by hand for `normalize_text`.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
+
+#: ... and "" for an answer of punctuation only, such as "-", "?" or ".".
+MISSING_ANSWERS = frozenset(normalize_text(text) for text in _NO_ANSWER_TEXTS) | {""}
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column position: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _filled(cell: object) -> bool:
+    return _blank_to_none(cell) is not None
+
+
+def _blank_to_none(cell: object) -> object:
+    """One marker for a blank cell: empty text, NaN, NaT and None all become None."""
+    if isinstance(cell, str):
+        return cell.strip() or None
+    return None if cell is None or pd.isna(cell) else cell
+
+
+def _header_text(cell: object) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell).strip()
+
+
+def _to_number(cell: object) -> float | None:
+    """A cell as a number: numbers as they are; text "7", "7,5" (decimal comma), "7 - Agree"."""
+    if isinstance(cell, int | float):
+        return float(cell)
+    text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
+    if _NUMBER.match(text):
+        return float(text.replace(",", "."))
+    labelled = _LEADING_NUMBER.match(str(cell))
+    if labelled:
+        return float(labelled.group(1).replace(",", "."))
+    return None
+
+
