@@ -132,6 +132,7 @@ def _build_table(
         blank_rows=blank_rows,
         malformed_rows=malformed,
         note_rows=notes,
+        rows_below_header=len(data_records),
     )
 
 

@@ -228,6 +228,7 @@ def _read_sav(path: Path) -> RawTable:
         cells=cells,
         header_rows=[list(frame.columns), [c.texts[-1] for c in columns]],
         encoding=meta.file_encoding,
+        rows_below_header=len(frame),
     )
 
 

@@ -59,6 +59,29 @@ class RawTable:
     malformed_rows: dict[int, str] = field(default_factory=dict)
     #: Rows below the data with one cell of text ("Source: ..."), set aside: row -> (column, text).
     note_rows: dict[int, tuple[str, object]] = field(default_factory=dict)
+    #: Every row the reader saw below the header rows (data, blank, note and malformed rows):
+    #: `load` accounts for each one, so that no respondent is lost unlisted.
+    rows_below_header: int = 0
+
+    def header_summary(self) -> str:
+        """The header rows consumed, as the quality summary names them.
+
+        "header rows: 2 (SurveyMonkey sub-header row 2)"; an SPSS file has no header rows.
+        """
+        if self.format == "sav":
+            return "header rows: none (SPSS variable names and labels)"
+        first = self.title_rows + 1
+        extra = {
+            "plain": [],
+            "qualtrics": [f"Qualtrics question-text row {first + 1}",
+                          f"Qualtrics ImportId row {first + 2}"],
+            "qualtrics-legacy": [f"Qualtrics legacy question-text row {first + 1}"],
+            "surveymonkey": [f"SurveyMonkey sub-header row {first + 1}"],
+        }[self.layout]
+        named = [f"column names row {first}", *extra]
+        if self.title_rows:
+            named.insert(0, f"{self.title_rows} title row(s) above, skipped")
+        return f"header rows: {len(self.header_rows)} ({'; '.join(named)})"
 
     @property
     def first_data_row(self) -> int:
