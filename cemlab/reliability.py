@@ -131,9 +131,13 @@ def _items_with_variance(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     "Item = X had no variance and was deleted": a constant item adds nothing to the scale
     score's variance but counts in k, and an unanswered one makes every covariance NaN.
     """
-    varies = frame.max() > frame.min()  # NaN (nothing answered) compares False
-    return ([c for c in frame.columns if varies[c]],
-            [c for c in frame.columns if not varies[c]])
+    values = frame.to_numpy(dtype=float)
+    # fmax / fmin skip NaN without numpy's all-NaN warning; an item nobody answered (or no
+    # rows at all) keeps the initial -inf and inf, so it does not vary
+    varies = (np.fmax.reduce(values, axis=0, initial=-np.inf)
+              > np.fmin.reduce(values, axis=0, initial=np.inf))
+    return ([c for c, v in zip(frame.columns, varies) if v],
+            [c for c, v in zip(frame.columns, varies) if not v])
 
 
 def _no_variance_note(items: list[str]) -> str:
