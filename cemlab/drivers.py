@@ -25,6 +25,14 @@ QUADRANTS = {
     (False, True): "maintain",
     (False, False): "lower priority",
 }
+#: R's ``lm.fit`` tolerance for its QR: a driver whose norm, once the intercept and the drivers
+#: before it are projected out, is below this fraction of its own norm is aliased (left out).
+ALIAS_TOL = 1e-7
+#: A bootstrap resample whose drivers' correlation matrix has an eigenvalue below this is
+#: singular: some driver is explained by the others to within about p x 1e-10 of its variance
+#: (an exact copy or sum, to rounding), so its weights would be rounding noise. Real answers
+#: come nowhere near it unless one driver is an exact combination of others in the resample.
+SINGULAR_EIGENVALUE = 1e-10
 
 
 # -- the arithmetic ----------------------------------------------------------------------------
@@ -54,10 +62,68 @@ def _correlations(data: np.ndarray) -> np.ndarray:
         return cov / (sd[..., :, None] * sd[..., None, :])
 
 
-def _bootstrap_shares(data: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Share (%) of each driver in ``n_boot`` resamples of the rows, (n_boot, p).
+def _aliased(data: np.ndarray) -> dict[int, list[int]]:
+    """Drivers that are exact linear combinations of the intercept and the drivers before them.
 
-    Resamples are drawn in batches so memory stays near 20 MB whatever the size of the data.
+    ``data`` is (n, p) drivers in the order given. Returns {aliased driver: the drivers kept
+    before it that it is a combination of} (an empty list: a constant). This is R's ``lm``
+    rule: its QR decomposition (LINPACK ``dqrdc2``, "limited pivoting") takes the columns of
+    ``[1, drivers]`` in order and moves a column whose norm, once the columns kept before it
+    are projected out, falls below ``tol = 1e-7`` times its original norm to the end; ``lm``
+    reports NA for it. The projection is done on R of one QR of the data, whose columns have
+    the data's inner products, so the loop costs p small vectors however long the data.
+    """
+    spread = data.std(axis=0)
+    design = np.column_stack([np.ones(len(data)), data])
+    columns = np.linalg.qr(design, mode="r")
+    basis = [columns[:, 0] / np.linalg.norm(columns[:, 0])]
+    kept: list[int] = []
+    aliased: dict[int, list[int]] = {}
+    for j in range(data.shape[1]):
+        column = columns[:, j + 1]
+        stack = np.column_stack(basis)
+        residual = column - stack @ (stack.T @ column)
+        residual -= stack @ (stack.T @ residual)  # twice: Gram-Schmidt keeps orthogonality
+        norm = np.linalg.norm(residual)
+        if norm >= ALIAS_TOL * np.linalg.norm(column):
+            basis.append(residual / norm)
+            kept.append(j)
+            continue
+        if not kept or spread[j] == 0:  # (nearly) constant: the intercept alone explains it
+            aliased[j] = []
+            continue
+        others = data[:, kept] - data[:, kept].mean(axis=0)
+        coef = np.linalg.lstsq(others, data[:, j] - data[:, j].mean(), rcond=None)[0]
+        standardised = np.abs(coef) * spread[kept] / spread[j]
+        aliased[j] = [k for k, b in zip(kept, standardised) if b > 1e-6]
+    return aliased
+
+
+def _may_be_aliased(data: np.ndarray, corr: np.ndarray) -> bool:
+    """False when no driver can be aliased by R's rule: then the QR of `_aliased` is skipped.
+
+    A driver aliased by R's rule has a part not explained by the others whose share of its
+    variance is below ``tol² x |x|² / |x - mean|²``; the smallest eigenvalue of the drivers'
+    correlation matrix is at most that share, so an eigenvalue well above it rules aliasing out.
+    """
+    rxx = corr[:-1, :-1]
+    if not np.isfinite(rxx).all():
+        return True
+    drivers = data[:, :-1]
+    square = (drivers**2).sum(axis=0)
+    centred = ((drivers - drivers.mean(axis=0)) ** 2).sum(axis=0)
+    bound = ALIAS_TOL**2 * float((square / centred).max())
+    return bool(np.linalg.eigvalsh(rxx)[0] < 100 * bound)
+
+
+def _bootstrap_shares(data: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """Share (%) of each driver in the usable resamples of ``n_boot`` drawn, (usable, p).
+
+    A resample is skipped when its drivers are singular (one constant, or an exact combination
+    of others: the smallest eigenvalue of their correlation matrix under ``SINGULAR_EIGENVALUE``)
+    or when they explain nothing (R² = 0): its weights are not defined. The caller counts them
+    as ``n_boot`` minus the rows returned. Resamples are drawn in batches so memory stays near
+    20 MB whatever the size of the data.
     """
     rng = np.random.default_rng(seed)
     n, width = data.shape
@@ -67,11 +133,13 @@ def _bootstrap_shares(data: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
         rows = rng.integers(0, n, size=(min(batch, n_boot - start), n))
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = _correlations(data[rows])
-            usable = np.isfinite(corr).all(axis=(-2, -1))
-            raw = np.full((len(rows), width - 1), np.nan)
-            if usable.any():
-                raw[usable] = _relative_weights(corr[usable])
-            shares.append(100 * raw / raw.sum(axis=1, keepdims=True))
+        usable = np.isfinite(corr).all(axis=(-2, -1))
+        smallest = np.linalg.eigvalsh(corr[usable][:, :-1, :-1])[:, 0]
+        usable[usable] = smallest >= SINGULAR_EIGENVALUE
+        raw = _relative_weights(corr[usable])
+        total = raw.sum(axis=1, keepdims=True)
+        explained = total[:, 0] > 0
+        shares.append(100 * raw[explained] / total[explained])
     return np.concatenate(shares)
 
 
@@ -157,13 +225,16 @@ def key_drivers(
         the sign of its multiple-regression coefficient), ``signed_share`` (share x sign),
         ``ci_low``, ``ci_high`` (bootstrap interval of ``share_pct``), ``n`` (respondents with
         the outcome and every driver answered), ``r_squared`` (of the OLS model, same on every
-        row), ``suppressed``, ``suppressed_reason``. R² is also in ``notes``.
+        row), ``note`` (why a driver was left out of the fit, else empty), ``suppressed``,
+        ``suppressed_reason``. R², the drivers left out and the bootstrap resamples skipped
+        are also in ``notes``.
 
     Raises
     ------
     AnalysisError
-        Unknown outcome or drivers, fewer than two drivers, or too few complete respondents
-        to fit the regression.
+        Unknown outcome or drivers, fewer than two drivers, too few complete respondents to
+        fit the regression, an outcome every respondent answered alike, or no driver that
+        varies.
 
     Notes
     -----
@@ -178,8 +249,18 @@ def key_drivers(
     the general dominance weights (Shapley values of R²) of Budescu (1993) but are not equal
     to them (LeBreton et al. 2004).
 
+    Degenerate drivers are handled as R's ``lm`` handles them: a driver that is an exact
+    linear combination of the intercept and the drivers before it in ``drivers`` (a copy, a
+    sum of two others, a constant) is aliased by ``lm``'s pivoted QR, which reports NA for it;
+    here it is left out of the fit, its row keeps NaN figures and a ``note`` ("it is an exact
+    combination of q1 and q2"), and the weights are those of the remaining drivers (the same
+    R²). A bootstrap resample in which the remaining drivers are singular is skipped and
+    counted in ``notes``; the interval comes from the other resamples.
+
     References
     ----------
+    R Core Team. ``?lm`` ("singular.ok": aliased coefficients are NA) and ``?qr``
+    (LINPACK ``dqrdc2``, limited column pivoting with ``tol = 1e-7``).
     Johnson, J. W. (2000). A heuristic method for estimating the relative weight of predictor
     variables in multiple regression. Multivariate Behavioral Research, 35(1), 1-19.
     Tonidandel, S. & LeBreton, J. M. (2011). Relative importance analysis: a useful
@@ -203,7 +284,10 @@ def key_drivers(
         "raw_weight": np.nan, "share_pct": np.nan, "sign": np.nan, "signed_share": np.nan,
         "ci_low": np.nan, "ci_high": np.nan, "n": n, "r_squared": np.nan,
     })
+    table["note"] = ""
     r_squared = np.nan
+    skipped = 0
+    left_out: dict[str, str] = {}
     if n >= threshold:
         if n <= p + 1:
             raise AnalysisError(
@@ -211,27 +295,42 @@ def key_drivers(
                 f"{p} drivers (need more than {p + 1}). Fix: choose fewer drivers"
             )
         data = complete.to_numpy()
-        constant = complete.columns[data.std(axis=0) == 0].tolist()
-        if constant:
+        if data[:, -1].min() == data[:, -1].max():
             raise AnalysisError(
-                f"every respondent gave the same answer to {', '.join(constant)}: it cannot "
-                "drive or be driven. Fix: leave it out of the drivers"
+                f"every respondent gave the same answer to {outcome!r}: there is nothing for "
+                "the drivers to explain. Fix: choose another outcome"
             )
-        raw = _relative_weights(_correlations(data))
-        fit = sm.OLS(data[:, -1], sm.add_constant(data[:, :-1])).fit()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = _correlations(data)
+        aliased = _aliased(data[:, :-1]) if _may_be_aliased(data, corr) else {}
+        if len(aliased) == p:
+            raise AnalysisError(
+                f"every respondent gave the same answer to each of {', '.join(chosen)}: "
+                "nothing varies to drive the outcome. Fix: choose other drivers"
+            )
+        kept = [j for j in range(p) if j not in aliased]
+        left_out = {chosen[j]: _left_out_note([chosen[k] for k in members], data[:, j])
+                    for j, members in aliased.items()}
+        table["note"] = table["driver"].map(left_out).fillna("")
+        columns = [*kept, p]
+        raw = _relative_weights(corr[np.ix_(columns, columns)])
+        fit = sm.OLS(data[:, -1], sm.add_constant(data[:, kept], has_constant="add")).fit()
         r_squared = float(fit.rsquared)
         signs = np.where(fit.params[1:] < 0, -1.0, 1.0)
         share = 100 * raw / raw.sum()
-        table["raw_weight"] = raw
-        table["share_pct"] = share
-        table["sign"] = signs
-        table["signed_share"] = share * signs
+        rows = table.index[kept]
+        table.loc[rows, "raw_weight"] = raw
+        table.loc[rows, "share_pct"] = share
+        table.loc[rows, "sign"] = signs
+        table.loc[rows, "signed_share"] = share * signs
         table["r_squared"] = r_squared
         if n_boot > 0:
-            shares = _bootstrap_shares(data, n_boot, seed)
-            tail = 100 * (1 - ci) / 2
-            table["ci_low"] = np.nanpercentile(shares, tail, axis=0)
-            table["ci_high"] = np.nanpercentile(shares, 100 - tail, axis=0)
+            shares = _bootstrap_shares(data[:, columns], n_boot, seed)
+            skipped = n_boot - len(shares)
+            if len(shares):
+                tail = 100 * (1 - ci) / 2
+                table.loc[rows, "ci_low"] = np.percentile(shares, tail, axis=0)
+                table.loc[rows, "ci_high"] = np.percentile(shares, 100 - tail, axis=0)
     table = suppress(table, min_group_size=threshold,
                      value_columns=["raw_weight", "share_pct", "sign", "signed_share", "ci_low",
                                     "ci_high", "r_squared"])
@@ -240,11 +339,27 @@ def key_drivers(
         fit = f"R² suppressed (OLS on fewer than {threshold} complete respondents)"
     else:
         fit = f"R² = {r_squared:.3f} (OLS, n = {n} complete respondents)"
+    interval = f"Interval: percentile bootstrap {ci:.0%}, {n_boot} resamples, seed {seed}"
+    if skipped:
+        interval += (f"; {skipped} of them skipped as singular (in the resample a driver was "
+                     "constant or an exact combination of others)")
+        if skipped == n_boot:
+            interval += ", so no interval"
+    notes = [f"Johnson's relative weights; {fit}.", f"{interval}."]
+    notes += [f"{driver} left out: {why}." for driver, why in left_out.items()]
     return result_table(
         table, title=f"Key drivers of {outcome}", min_group_size=threshold,
-        notes=f"Johnson's relative weights; {fit}. Interval: percentile bootstrap {ci:.0%}, "
-              f"{n_boot} resamples, seed {seed}.",
+        notes=" ".join(notes),
     )
+
+
+def _left_out_note(members: list[str], values: np.ndarray) -> str:
+    """Why R's ``lm`` would report NA for a driver, in words a consultant can pass on."""
+    if not members:
+        return ("every respondent gave the same answer to it" if values.min() == values.max()
+                else "its answers hardly vary")
+    named = members[0] if len(members) == 1 else f"{', '.join(members[:-1])} and {members[-1]}"
+    return f"it is an exact combination of {named}"
 
 
 def importance_performance(
@@ -292,6 +407,8 @@ def importance_performance(
     weights = key_drivers(survey, outcome, drivers=drivers, instrument=instrument,
                           n_boot=n_boot, seed=seed, min_group_size=min_group_size)
     survey = as_survey(survey, instrument)
+    # a driver left out of the fit has no importance: it stays in the notes, not in the chart
+    weights = weights[weights["note"] == ""]
     means = survey.responses[weights["driver"].tolist()].astype(float).mean()
     table = pd.DataFrame({
         "driver": weights["driver"],

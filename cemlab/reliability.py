@@ -6,6 +6,7 @@ a few matrix products, and the numbers match R's ``psych::alpha`` / ``psych::sco
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Literal
 
@@ -24,6 +25,7 @@ _MISSING = ("pairwise", "listwise", "median")
 #: Rows per block when accumulating cross-products (bounds the temporary memory).
 _BLOCK_ROWS = 1 << 16
 ONE_ITEM_NOTE = "one item: alpha needs at least two"
+NO_VARIANCE_NOTE = "no item whose answers vary"
 
 
 # -- the covariance matrix and the statistics read from it ------------------------------------
@@ -122,6 +124,26 @@ def _covariance(values: np.ndarray, missing: Missing) -> tuple[np.ndarray, int]:
     return _pairwise_covariance(rows), n
 
 
+def _items_with_variance(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The columns whose answers differ, and the others (all alike, or none at all).
+
+    ``psych::alpha`` deletes an item whose ``sd(na.rm = TRUE)`` is 0 or NA, with the warning
+    "Item = X had no variance and was deleted": a constant item adds nothing to the scale
+    score's variance but counts in k, and an unanswered one makes every covariance NaN.
+    """
+    values = frame.to_numpy(dtype=float)
+    # fmax / fmin skip NaN without numpy's all-NaN warning; an item nobody answered (or no
+    # rows at all) keeps the initial -inf and inf, so it does not vary
+    varies = (np.fmax.reduce(values, axis=0, initial=-np.inf)
+              > np.fmin.reduce(values, axis=0, initial=np.inf))
+    return ([c for c, v in zip(frame.columns, varies) if v],
+            [c for c, v in zip(frame.columns, varies) if not v])
+
+
+def _no_variance_note(items: list[str]) -> str:
+    return f"left out (no variance): {', '.join(map(str, items))}" if items else ""
+
+
 def _check_missing(missing: str) -> None:
     if missing not in _MISSING:
         raise ValueError(f"missing must be one of {', '.join(_MISSING)}; got {missing!r}")
@@ -161,7 +183,19 @@ def cronbach_alpha(
     -------
     ResultTable
         One row: ``alpha`` (raw, from covariances), ``ci_low``, ``ci_high`` (Feldt), ``n``
-        (respondents in the scale), ``n_items``, ``average_r`` (mean inter-item correlation).
+        (respondents in the scale), ``n_items`` (the items used), ``average_r`` (mean
+        inter-item correlation), ``note`` (the items left out for having no variance).
+
+    Warns
+    -----
+    UserWarning
+        "Item = X had no variance and was deleted", once per item every respondent answered
+        alike (or nobody answered), as ``psych::alpha`` warns: the item is left out.
+
+    Raises
+    ------
+    AnalysisError
+        Fewer than two items, or fewer than two whose answers vary.
 
     Notes
     -----
@@ -172,6 +206,8 @@ def cronbach_alpha(
 
     Feldt's interval: :math:`1 - (1-\\alpha) F_{1-a/2}` to :math:`1 - (1-\\alpha) F_{a/2}`,
     :math:`F` with :math:`n-1` and :math:`(n-1)(k-1)` degrees of freedom, :math:`a = 1 - ci`.
+    As in ``psych::alpha``, items with no variance are deleted first, and the default scale
+    for reverse-keying is taken over the items that remain.
 
     References
     ----------
@@ -195,11 +231,23 @@ def cronbach_alpha(
             f"Cronbach's alpha needs at least two items; got {frame.shape[1]} "
             f"({', '.join(map(str, frame.columns)) or 'none'})"
         )
-    values = frame.to_numpy(dtype=float, copy=True)
     reverse = list(reverse or [])
     unknown = [c for c in reverse if c not in frame.columns]
     if unknown:
         raise ValueError(f"reverse names columns not in the data: {', '.join(map(str, unknown))}")
+    frame = frame.astype(float)
+    varying, flat = _items_with_variance(frame)
+    for item in flat:
+        warnings.warn(f"Item = {item} had no variance and was deleted", UserWarning,
+                      stacklevel=2)
+    if len(varying) < 2:
+        raise AnalysisError(
+            f"Cronbach's alpha needs at least two items whose answers vary; "
+            f"{', '.join(map(str, flat))} had no variance (every answer alike, or none). "
+            "Fix: score a scale of items that respondents answered differently"
+        )
+    frame = frame[varying]
+    values = frame.to_numpy(copy=True)
     if isinstance(scale, Scale):
         low, high = scale.min, scale.max
     elif scale is not None:
@@ -215,7 +263,7 @@ def cronbach_alpha(
     return result_table(
         pd.DataFrame([{
             "alpha": alpha, "ci_low": ci_low, "ci_high": ci_high, "n": n, "n_items": k,
-            "average_r": _average_r(cov),
+            "average_r": _average_r(cov), "note": _no_variance_note(flat),
         }]),
         title="Cronbach's alpha",
         notes=f"Missing answers: {missing}. Interval: Feldt {ci:.0%}.",
@@ -323,7 +371,9 @@ def reliability(
     Reverse-keyed items (``reverse: true`` in the instrument) are scored ``min + max - x`` on
     their own scale first. Alpha and the interval as in `cronbach_alpha`; items absent from the
     data are left out of their dimension. So is an item answered by fewer than
-    ``min_group_size`` (`items_with_enough_answers`): its few answers would move alpha. With
+    ``min_group_size`` (`items_with_enough_answers`): its few answers would move alpha. So is
+    an item every respondent answered alike, as ``psych::alpha`` deletes an item with no
+    variance ("Item = X had no variance and was deleted"); the note names it. With
     pairwise covariances, a dimension two of whose items were answered together by fewer than
     ``min_group_size`` is suppressed; so is one whose every item was.
 
@@ -345,17 +395,20 @@ def reliability(
     thin: dict[int, str] = {}
     for dim in survey.instrument.dimensions:
         all_ids = [item.id for item in dim.items if item.id in present]
-        item_ids, left_out = items_with_enough_answers(survey, all_ids, threshold)
+        enough, thin_note = items_with_enough_answers(survey, all_ids, threshold)
+        item_ids, flat = _items_with_variance(survey.responses[enough])
+        left_out = "; ".join(r for r in (thin_note, _no_variance_note(flat)) if r)
         row = {"dimension": dim.id, "title": dim.title, "n_items": len(item_ids), "n": 0,
                "alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan,
                "average_r": np.nan, "note": left_out}
         if len(item_ids) < 2:
-            reason = (ONE_ITEM_NOTE if item_ids
+            reason = (ONE_ITEM_NOTE if item_ids else NO_VARIANCE_NOTE if enough
                       else "no items with enough answers" if all_ids else "no items in the data")
             row["note"] = "; ".join(r for r in (reason, left_out) if r)
             # the base is of the items kept: a left-out item's few answers must not show in it
-            row["n"] = int(survey.responses[item_ids or all_ids].notna().any(axis=1).sum())
-            if not item_ids and row["n"] >= threshold:  # else the base itself is too small
+            base = item_ids or enough or all_ids
+            row["n"] = int(survey.responses[base].notna().any(axis=1).sum())
+            if not enough and row["n"] >= threshold:  # else the base itself is too small
                 thin[len(rows)] = THIN_ITEMS_REASON
             rows.append(row)
             continue
@@ -420,7 +473,9 @@ def item_reliability(
     item :math:`i` has variance :math:`v_i = \\mathbf{1}^\\top C \\mathbf{1} - 2 r_i + C_{ii}`;
     alpha if deleted is :math:`\\frac{k-1}{k-2}(1 - (\\operatorname{tr} C - C_{ii}) / v_i)`;
     the item-rest correlation (psych's ``r.drop``) is :math:`(r_i - C_{ii}) /
-    \\sqrt{C_{ii} v_i}`. Both are NaN in a two-item dimension (one item is left).
+    \\sqrt{C_{ii} v_i}`. Both are NaN in a two-item dimension (one item is left), and for an
+    item with no variance, which is left out of the others' figures as ``psych::alpha``
+    deletes it.
 
     References
     ----------
@@ -440,7 +495,8 @@ def item_reliability(
         if not item_ids:
             continue
         answers = survey.responses[item_ids]
-        kept, _ = items_with_enough_answers(survey, item_ids, threshold)
+        enough, _ = items_with_enough_answers(survey, item_ids, threshold)
+        kept, _ = _items_with_variance(answers[enough])
         alpha_without = np.full(len(item_ids), np.nan)
         rest_r = np.full(len(item_ids), np.nan)
         thin = False

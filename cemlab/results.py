@@ -14,11 +14,18 @@ suppressed columns, so a hidden value can never leak through them.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+import io
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from cemlab.safe_export import for_xlsx, map_text, neutralise, unformula
 
 #: How columns are shown in a notebook, by name pattern. Percentages are 0-100.
 _PERCENT_PREFIXES = ("pct_", "share_", "gap_pct", "net_agree")
@@ -258,24 +265,78 @@ def _join_reasons(old: str, new: str) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
+#: A table name is a file name: no path separator, nothing a shell or Excel would trip on.
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> list[Path]:
     """Write each table as ``<name>.csv`` and all of them as sheets of ``tables.xlsx``.
 
-    Returns the paths written. Sheet names are cut to Excel's 31 characters.
+    No cell can run code when the client opens a file (`cemlab.safe_export`): in the CSV files
+    a text cell a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@`` ...) starts
+    with ``'``; in the workbook every text cell is stored as text. Headers and index labels are
+    cells too. Numbers stay numbers; the CSV writes them to 15 significant digits, as a
+    spreadsheet shows them, so float noise (56.00000000000001) reads 56. Lines end in CRLF
+    (RFC 4180), so a field holding a carriage return is quoted and stays one cell. Each file is
+    written beside its final name and renamed into place, so an interrupted run leaves no
+    half-written file.
+
+    Returns the paths written. Sheet names are the table names cut to Excel's 31 characters;
+    names are file names (letters, digits, ``_``, ``-``), else a ValueError.
     """
+    sheets: dict[str, str] = {}
+    for name in tables:
+        if not _FILE_NAME.fullmatch(name):
+            raise ValueError(f"table name {name!r}: use letters, digits, '_' or '-'")
+        # Excel keeps 31 characters of a sheet name and ignores case
+        same = [other for other in sheets.values() if other[:31].lower() == name[:31].lower()]
+        if same:
+            raise ValueError(f"tables {same[0]!r} and {name!r} would share one sheet in "
+                             "tables.xlsx (Excel keeps 31 characters, ignoring case): rename one")
+        sheets[name[:31]] = name
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in tables.items():
         path = folder / f"{name}.csv"
-        pd.DataFrame(table).to_csv(path, index=not _is_default_index(table), lineterminator="\n")
+        with _in_place(path) as partial:
+            map_text(table, neutralise).to_csv(
+                partial, index=not _is_default_index(table), lineterminator="\r\n",
+                float_format=_csv_number)
         written.append(path)
     if tables:
+        # built in memory and saved only when every sheet is written: pandas' ExcelWriter,
+        # left as a context, saves on an error too and replaces the error with its own
+        workbook = io.BytesIO()
+        writer = pd.ExcelWriter(workbook, engine="openpyxl")
+        for sheet, name in sheets.items():
+            table = tables[name]
+            map_text(table, for_xlsx).to_excel(
+                writer, sheet_name=sheet, index=not _is_default_index(table))
+            unformula(writer.sheets[sheet])
+        writer.close()
         xlsx = folder / "tables.xlsx"
-        with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-            for name, table in tables.items():
-                pd.DataFrame(table).to_excel(
-                    writer, sheet_name=name[:31], index=not _is_default_index(table)
-                )
+        with _in_place(xlsx) as partial:
+            partial.write_bytes(workbook.getvalue())
         written.append(xlsx)
     return written
+
+
+def _csv_number(value: float) -> str:
+    """A number to 15 significant digits, as a spreadsheet shows it: 56.00000000000001 is 56.
+
+    Only where rounding up would overflow (the largest floats) are all digits kept.
+    """
+    short = f"{value:.15g}"
+    return short if math.isfinite(float(short)) or not math.isfinite(value) else repr(float(value))
+
+
+@contextmanager
+def _in_place(path: Path) -> Iterator[Path]:
+    """A hidden file beside ``path`` to write; renamed to ``path`` once the block succeeds."""
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

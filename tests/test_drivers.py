@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from _io_fixtures import REALDATA, needs_realdata
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cemlab import AnalysisError, Instrument, Survey, load_client
 from cemlab.drivers import importance_performance, key_drivers
@@ -201,8 +204,11 @@ def test_errors_name_the_problem(mtcars):
         key_drivers(survey, "mpg", drivers=["hp"])
     with pytest.raises(AnalysisError, match="cannot also be a driver"):
         key_drivers(survey, "mpg", drivers=["hp", "mpg"])
-    with pytest.raises(AnalysisError, match="same answer to flat"):
-        key_drivers(_survey(mtcars.assign(flat=1.0)), "mpg", drivers=["hp", "flat"])
+    with pytest.raises(AnalysisError, match="same answer to 'mpg'"):
+        key_drivers(_survey(mtcars.assign(mpg=20.0)), "mpg", drivers=["hp", "cyl"])
+    with pytest.raises(AnalysisError, match="same answer to each of flat, level"):
+        key_drivers(_survey(mtcars.assign(flat=1.0, level=2.0)), "mpg",
+                    drivers=["flat", "level"])
 
 
 def test_importance_performance_quadrants_by_hand(mtcars):
@@ -234,3 +240,163 @@ def test_importance_performance_on_the_demo_feedback():
         expected = {(True, True): "key strength", (True, False): "key weakness",
                     (False, True): "maintain", (False, False): "lower priority"}
         assert row["quadrant"] == expected[(high_importance, high_performance)]
+
+
+# -- degenerate drivers: what R's lm does ----------------------------------------------------
+# R's lm fits through a QR decomposition with limited column pivoting (?qr: LINPACK dqrdc2,
+# tol = 1e-7): the columns of the model matrix are taken in formula order and one that is an
+# exact linear combination of the intercept and the columns kept before it is moved to the end
+# and reported as NA ("Coefficients: (1 not defined because of singularities)", ?lm
+# singular.ok). So of two collinear drivers the later one is left out, and the fit of the others
+# is the fit without it.
+
+RWA_MTCARS = {"hp": 0.2321744, "cyl": 0.2284797, "disp": 0.2221469, "gear": 0.0963886}
+
+
+def test_an_exact_combination_is_left_out_as_r_lm_leaves_it_out(mtcars):
+    # lm(mpg ~ cyl + disp + hp + gear + both) with both = cyl + gear: NA for both, the later
+    # column; the other four keep R rwa's weights (test above) and statsmodels' R² without it.
+    frame = mtcars.assign(both=mtcars["cyl"] + mtcars["gear"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy / statsmodels singular-matrix warning either
+        table = key_drivers(_survey(frame), "mpg", n_boot=200).set_index("driver")
+    assert table.index.tolist() == ["hp", "cyl", "disp", "gear", "both"]  # left out: last
+    assert table.loc[list(RWA_MTCARS), "raw_weight"].tolist() == pytest.approx(
+        list(RWA_MTCARS.values()), abs=1e-7)
+    assert table.loc["both", ["raw_weight", "share_pct", "sign", "ci_low", "ci_high"]].isna().all()
+    assert table.loc["both", "note"] == "it is an exact combination of cyl and gear"
+    assert (table.loc[list(RWA_MTCARS), "note"] == "").all()
+    assert table["share_pct"].sum() == pytest.approx(100)
+    fit = sm.OLS(mtcars["mpg"], sm.add_constant(mtcars[list(RWA_MTCARS)])).fit()
+    assert table["r_squared"].iloc[0] == pytest.approx(fit.rsquared, abs=1e-12)
+    assert "both left out: it is an exact combination of cyl and gear." in table.notes
+    assert table[["ci_low", "ci_high"]].iloc[:4].notna().all().all()
+
+
+def test_of_two_collinear_drivers_the_later_in_the_given_order_is_left_out(mtcars):
+    # lm(mpg ~ both + cyl + disp + hp + gear): now gear is the column found to be a combination
+    # (of both and cyl, the columns before it), so gear is NA. A non-integer combination
+    # (0.1 cyl + 0.7 gear) is exact only to rounding and is found all the same.
+    frame = mtcars.assign(both=0.1 * mtcars["cyl"] + 0.7 * mtcars["gear"])
+    order = ["both", "cyl", "disp", "hp", "gear"]
+    table = key_drivers(_survey(frame), "mpg", drivers=order, n_boot=0).set_index("driver")
+    assert table.loc["gear", "note"] == "it is an exact combination of both and cyl"
+    assert np.isnan(table.loc["gear", "share_pct"])
+    kept = ["both", "cyl", "disp", "hp"]
+    fit = sm.OLS(frame["mpg"], sm.add_constant(frame[kept])).fit()
+    assert table["raw_weight"].sum() == pytest.approx(fit.rsquared, abs=1e-12)
+    assert table.loc[kept, "sign"].tolist() == np.sign(fit.params[kept]).tolist()
+    assert table.loc[kept, "share_pct"].tolist() == pytest.approx(
+        key_drivers(_survey(frame), "mpg", drivers=kept, n_boot=0)
+        .set_index("driver").loc[kept, "share_pct"].tolist(), abs=1e-9)
+
+
+def test_a_copy_and_a_constant_are_left_out_and_a_near_copy_is_kept(mtcars):
+    frame = mtcars.assign(hp_again=mtcars["hp"], flat=4.0,
+                          near=mtcars["hp"] + np.tile([0.0, 1.0], 16))
+    table = key_drivers(_survey(frame), "mpg", drivers=["hp", "flat", "hp_again", "cyl"],
+                        n_boot=0).set_index("driver")
+    assert table.loc["hp_again", "note"] == "it is an exact combination of hp"
+    assert table.loc["flat", "note"] == "every respondent gave the same answer to it"
+    fit = sm.OLS(mtcars["mpg"], sm.add_constant(mtcars[["hp", "cyl"]])).fit()
+    assert table["raw_weight"].sum() == pytest.approx(fit.rsquared, abs=1e-12)
+    # hp + (0, 1, 0, 1, ...) is nearly collinear with hp but not exactly: lm keeps it
+    near = key_drivers(_survey(frame), "mpg", drivers=["hp", "near"], n_boot=0)
+    assert (near["note"] == "").all() and near["share_pct"].notna().all()
+    # one driver left: it explains all that is explained
+    single = key_drivers(_survey(frame), "mpg", drivers=["hp", "hp_again"], n_boot=0)
+    assert single.set_index("driver").loc["hp", "share_pct"] == pytest.approx(100)
+
+
+def test_importance_performance_leaves_an_aliased_driver_out_and_says_so(mtcars):
+    frame = mtcars.assign(both=mtcars["cyl"] + mtcars["gear"])
+    table = importance_performance(_survey(frame), "mpg", n_boot=0)
+    assert sorted(table["driver"]) == sorted(RWA_MTCARS)  # no point without an importance
+    assert "importance 25.0%" in table.notes  # 100 / the four drivers weighed
+    assert "both left out: it is an exact combination of cyl and gear." in table.notes
+
+
+def _expected_aliased(frame: pd.DataFrame, drivers: list[str]) -> list[str]:
+    """The drivers R's lm would report NA for, by rank (SVD, numpy matrix_rank), not by QR."""
+    kept: list[str] = []
+    aliased = []
+    for driver in drivers:
+        design = np.column_stack([np.ones(len(frame)), frame[[*kept, driver]]])
+        if np.linalg.matrix_rank(design) == len(kept) + 2:
+            kept.append(driver)
+        else:
+            aliased.append(driver)
+    return aliased
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(12, 60),
+    base=st.integers(2, 4),
+    coefficients=st.lists(st.integers(-2, 2), min_size=4, max_size=4),
+    position=st.integers(0, 4),
+)
+def test_any_exact_combination_never_crashes_and_leaves_out_what_lm_would(
+    seed, n, base, coefficients, position
+):
+    # Answers on a 1-5 scale, one extra driver an integer combination of the others (possibly
+    # a copy, a constant 0 x everything, or a sum), placed anywhere in the order; the drivers
+    # left out must be exactly those the rank test says lm would alias, the rest must give
+    # statsmodels' R² on them, and the bootstrap must run.
+    rng = np.random.default_rng(seed)
+    answers = rng.integers(1, 6, size=(n, base)).astype(float)
+    names = [f"q{i}" for i in range(base)]
+    frame = pd.DataFrame(answers, columns=names)
+    frame["combo"] = 3 + answers @ np.array(coefficients[:base], float)
+    frame["y"] = answers.sum(axis=1) + rng.normal(size=n)
+    order = names.copy()
+    order.insert(min(position, base), "combo")
+    table = key_drivers(_survey(frame), "y", drivers=order, n_boot=50, seed=seed)
+    table = table.set_index("driver")
+    expected = _expected_aliased(frame, order)
+    assert sorted(table.index[table["note"] != ""]) == sorted(expected)
+    kept = [d for d in order if d not in expected]
+    fit = sm.OLS(frame["y"], sm.add_constant(frame[kept], has_constant="add")).fit()
+    assert table["raw_weight"].sum() == pytest.approx(fit.rsquared, abs=1e-9)
+    assert table.loc[kept, "share_pct"].sum() == pytest.approx(100)
+    shown = table.loc[kept, ["ci_low", "ci_high"]]
+    assert shown.isna().all().all() or (shown["ci_low"] <= shown["ci_high"]).all()
+
+
+def test_singular_bootstrap_resamples_are_skipped_and_counted():
+    # Seven respondents on a 1-3 scale: many resamples repeat few rows, so in some a driver is
+    # constant or the two drivers are collinear. The count is checked by rank on the same
+    # resamples (one batch: default_rng(seed).integers(0, n, (n_boot, n)), as the bootstrap
+    # draws them), independently of the eigenvalue test key_drivers uses.
+    frame = pd.DataFrame({"a": [1, 2, 1, 2, 1, 2, 3], "b": [1, 1, 2, 2, 3, 3, 1],
+                          "y": [1, 2, 3, 2, 4, 5, 3]}, dtype=float)
+    n_boot, seed = 1000, 3
+    rows = np.random.default_rng(seed).integers(0, len(frame), size=(n_boot, len(frame)))
+    data = frame.to_numpy()
+    singular = sum(
+        np.linalg.matrix_rank(np.column_stack([np.ones(len(r)), data[r, :2]])) < 3
+        or np.ptp(data[r, 2]) == 0
+        for r in rows
+    )
+    assert 0 < singular < n_boot
+    table = key_drivers(_survey(frame), "y", n_boot=n_boot, seed=seed)
+    assert f"{singular} of them skipped as singular" in table.notes
+    assert table[["ci_low", "ci_high"]].notna().all().all()
+    assert (table["ci_low"] <= table["share_pct"]).all()
+    assert (table["share_pct"] <= table["ci_high"]).all()
+
+
+def test_no_interval_when_every_resample_is_singular():
+    # Four respondents, two drivers: a resample is singular unless it holds three distinct
+    # rows that are not collinear; seed 156 draws five resamples that all are (checked by rank
+    # below). The point estimate stands, the interval is left empty and the notes say why.
+    frame = pd.DataFrame({"a": [1, 1, 2, 2], "b": [1, 2, 1, 2], "y": [1, 3, 2, 5]}, dtype=float)
+    data = frame.to_numpy()
+    rows = np.random.default_rng(156).integers(0, 4, size=(5, 4))
+    assert all(np.linalg.matrix_rank(np.column_stack([np.ones(4), data[r, :2]])) < 3
+               or np.ptp(data[r, 2]) == 0 for r in rows)
+    table = key_drivers(_survey(frame), "y", n_boot=5, seed=156, min_group_size=3)
+    assert "5 of them skipped as singular" in table.notes and "so no interval" in table.notes
+    assert table[["ci_low", "ci_high"]].isna().all().all()
+    assert table["share_pct"].notna().all() and not table["suppressed"].any()

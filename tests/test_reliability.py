@@ -7,13 +7,21 @@ hand calculations written out next to each test.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from _io_fixtures import REALDATA, needs_realdata
 
 from cemlab import AnalysisError, Instrument, Survey
-from cemlab.reliability import cronbach_alpha, feldt_interval, item_reliability, reliability
+from cemlab.reliability import (
+    ONE_ITEM_NOTE,
+    cronbach_alpha,
+    feldt_interval,
+    item_reliability,
+    reliability,
+)
 
 ATTITUDE = ["rating", "complaints", "privileges", "learning", "raises", "critical", "advance"]
 BFI_SCALES = {"agree": "A", "conscientious": "C", "extraversion": "E", "neuroticism": "N",
@@ -289,3 +297,74 @@ def test_a_left_out_item_does_not_count_in_the_base_of_a_one_item_dimension():
     thin = pd.DataFrame({"x1": [1.0] * 4 + [np.nan] * 4, "x2": [np.nan] * 4 + [2.0] * 4})
     row = reliability(_survey(thin, _instrument({"d": ["x1", "x2"]}))).iloc[0]
     assert row["suppressed"] and row["suppressed_reason"] == "every item answered by n < 5"
+
+
+# -- items with no variance: psych deletes them ----------------------------------------------
+# psych::alpha (psych 2.x, R/alpha.R): item.var <- apply(x, 2, sd, na.rm = na.rm);
+# bad <- which((item.var <= 0) | is.na(item.var)); each bad item is deleted with
+# warning("Item = ", name, " had no variance and was deleted") before anything is computed.
+# So alpha with a constant or an unanswered item is alpha of the other items.
+
+
+@needs_realdata
+@pytest.mark.parametrize("flat", [3.0, np.nan], ids=["constant", "unanswered"])
+def test_an_item_with_no_variance_is_deleted_as_psych_deletes_it(attitude, flat):
+    # psych alpha(cbind(attitude, flat = 3)) deletes flat with its warning and prints the
+    # attitude figures: raw_alpha 0.84 (SOURCE check 0.8431), average_r 0.43, 7 items.
+    frame = attitude.assign(flat=flat)
+    with pytest.warns(UserWarning, match="^Item = flat had no variance and was deleted$"):
+        row = cronbach_alpha(frame).iloc[0]
+    plain = cronbach_alpha(attitude).iloc[0]
+    assert row["alpha"] == pytest.approx(0.8431, abs=5e-5)
+    assert row[["alpha", "ci_low", "ci_high", "average_r"]].tolist() == pytest.approx(
+        plain[["alpha", "ci_low", "ci_high", "average_r"]].tolist(), abs=1e-12)
+    assert (row["n"], row["n_items"]) == (30, 7)
+    assert row["note"] == "left out (no variance): flat" and plain["note"] == ""
+
+
+def test_no_numpy_warning_and_a_clear_error_when_too_few_items_vary():
+    frame = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 2, 3, 5, 5], "c": 3.0,
+                          "d": np.nan})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        row = cronbach_alpha(frame).iloc[0]
+    assert [str(w.message) for w in caught] == [
+        "Item = c had no variance and was deleted", "Item = d had no variance and was deleted"]
+    assert row["alpha"] == pytest.approx(cronbach_alpha(frame[["a", "b"]])["alpha"].iloc[0])
+    assert row["note"] == "left out (no variance): c, d"
+    with pytest.warns(UserWarning), pytest.raises(AnalysisError, match="two items whose"):
+        cronbach_alpha(frame[["a", "c", "d"]])
+
+
+def test_reliability_and_item_analysis_leave_out_an_item_with_no_variance():
+    # x3 (everyone answered 4) is left out of alpha and of the others' item statistics: every
+    # figure equals the one without x3 (psych::alpha's deletion, above).
+    rng = np.random.default_rng(3)
+    x1 = rng.integers(1, 7, 40).astype(float)
+    frame = pd.DataFrame({"x1": x1, "x2": np.clip(x1 + rng.integers(-1, 2, 40), 1, 6),
+                          "x3": 4.0, "x4": np.clip(x1 + rng.integers(-2, 3, 40), 1, 6),
+                          "x5": 2.0, "x6": x1})
+    without = ["x1", "x2", "x4"]
+    survey = _survey(frame, _instrument({"d": ["x1", "x2", "x3", "x4"], "e": ["x5", "x6"]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from a zero variance either
+        table = reliability(survey).set_index("dimension")
+        items = item_reliability(survey, "d").set_index("item")
+    expected = cronbach_alpha(frame[without]).iloc[0]
+    assert table.loc["d", "alpha"] == pytest.approx(expected["alpha"], abs=1e-12)
+    assert table.loc["d", "n_items"] == 3
+    assert table.loc["d", "note"] == "left out (no variance): x3"
+    assert np.isnan(table.loc["e", "alpha"])
+    assert table.loc["e", "note"] == f"{ONE_ITEM_NOTE}; left out (no variance): x5"
+    reference = item_reliability(
+        _survey(frame[without], _instrument({"d": without})), "d").set_index("item")
+    for column in ["alpha_if_deleted", "item_rest_r"]:
+        assert items.loc[without, column].tolist() == pytest.approx(
+            reference.loc[without, column].tolist(), abs=1e-12)
+    assert items.loc["x3", ["alpha_if_deleted", "item_rest_r"]].isna().all()
+    assert items.loc["x3", "sd"] == 0 and items.loc["x3", "n"] == 40
+    # every item alike: nothing to compute, said in words, the base still shown
+    flat = reliability(_survey(frame.assign(x1=2.0, x2=5.0)[["x1", "x2"]],
+                               _instrument({"d": ["x1", "x2"]}))).iloc[0]
+    assert flat["note"] == "no item whose answers vary; left out (no variance): x1, x2"
+    assert flat["n"] == 40 and not flat["suppressed"]
