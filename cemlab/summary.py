@@ -204,11 +204,11 @@ def _priorities(w: _Writer, survey: Survey, table: pd.DataFrame, target: float |
             gap = gaps.loc[dimension]
             figures |= {"gap_pct": float(gap["gap_pct"]), "p_adjusted": float(gap["p_adjusted"]),
                         "item": gap["item"]}
-            sentence += " " + _capital(_("{group_a} and {group_b} disagree here: {points} points apart "
-                                "in % agree on {statement} ({p}).").format(
-                group_a=w.a, group_b=w.b,
-                points=w.lang.number(abs(gap["gap_pct"]), 0),
-                statement=f"“{w.text(gap['item'])}”", p=p_text(gap["p_adjusted"], w.lang)))
+            divide = _("{group_a} and {group_b} disagree here: {points} points apart in % agree "
+                       "on {statement} ({p}).").format(
+                group_a=w.a, group_b=w.b, points=w.lang.number(abs(gap["gap_pct"]), 0),
+                statement=f"“{w.text(gap['item'])}”", p=p_text(gap["p_adjusted"], w.lang))
+            sentence += " " + _capital(divide)
         points.append(Point("practice", str(row["practice"]), sentence, figures))
     return points
 
