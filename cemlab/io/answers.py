@@ -4,15 +4,40 @@ which group level a label stands for.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from cemlab.exceptions import DataError, located
 from cemlab.instrument import Instrument
 from cemlab.io.table import RawColumn, RawTable
-from cemlab.io.text import MISSING_ANSWERS, _header_text, _to_number, normalize_text
+from cemlab.io.text import (
+    MISSING_ANSWERS,
+    _blank_to_none,
+    _header_text,
+    _to_number,
+    normalize_text,
+)
+
+# -- distinct values -------------------------------------------------------------------------
+
+
+def _distinct(column: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """A column as codes into its distinct cell values: each value is then read once.
+
+    ``values`` are plain Python objects (no numpy scalars, whose repr would reach messages),
+    blank cells (None, NaN, pd.NA, empty or whitespace text) all get code -1; two spellings
+    that strip to the same text keep separate codes and the same value.
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = [_blank_to_none(u.item() if isinstance(u, np.generic) else u) for u in uniques]
+    blank = [i for i, value in enumerate(values) if value is None]
+    if blank:
+        codes = np.where(np.isin(codes, blank), -1, codes)
+    return np.asarray(codes), values
 
 # -- reading answers -------------------------------------------------------------------------
 
@@ -104,12 +129,14 @@ def _guess_group_column(
     for col in table.columns:
         if col.name in used:
             continue
-        counts = Counter(cell for _, cell in table.values(col.name) if cell is not None)
-        if not counts:
+        codes, values = _distinct(table.cells[col.name])
+        filled = codes[codes >= 0]
+        if not len(filled):
             continue
-        levels = {cell: _group_of(cell, col, lookup) for cell in counts}
-        labelled = sum(n for cell, n in counts.items() if levels[cell] is not None)
-        if len(set(levels.values()) - {None}) >= 2 and labelled >= 0.9 * counts.total():
+        counts = np.bincount(filled, minlength=len(values))
+        levels = [_group_of(value, col, lookup) for value in values]
+        labelled = sum(int(n) for n, level in zip(counts, levels) if level is not None)
+        if len(set(levels) - {None}) >= 2 and labelled >= 0.9 * len(filled):
             found.append(col)
     return found[0] if len(found) == 1 else None
 
