@@ -29,13 +29,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import importlib
 import json
-import os
 import pstats
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -117,51 +118,51 @@ def write_files(folder: Path, csv_rows: list[int], xlsx_rows: int, sav_rows: int
 def _measure(tool: str, path: Path) -> dict:
     """Run one tool on one file: seconds, peak RSS added, size of the frame returned.
 
-    The work runs in a child forked after the imports: Linux starts the child's peak RSS at
-    its current RSS, so its peak minus that is what the tool itself needed.
+    Peak RSS is sampled every 2 ms by a thread while the tool runs (the process's own peak
+    would include the imports'), minus the RSS just before it starts.
     """
     import pyreadstat
 
-    import cemlab  # imported before the fork: import cost is not the loader's
+    import cemlab  # imported before the measurement: import cost is not the loader's
 
+    reading = _time_read_table() if tool == "cemlab" else [0.0]
     gc.collect()
     before = _current_rss_kib()
-    read_end, write_end = os.pipe()
-    if os.fork() == 0:
-        os.close(read_end)
-        reading = _time_read_table(cemlab) if tool == "cemlab" else [0.0]
-        start = time.perf_counter()
-        if tool == "cemlab":
-            frame = cemlab.load(path, "cem-maturity", group_labels=GROUP_LABELS,
-                                columns={"respondent_id": "respondent_id"},
-                                min_group_size=1).responses
-        elif tool == "read_table":
-            frame = cemlab.read_table(path).cells
-        elif tool == "pandas.read_csv":
-            frame = pd.read_csv(path)
-        elif tool == "pandas.read_excel":
-            frame = pd.read_excel(path, engine="openpyxl")
-        elif tool == "pyreadstat":
-            frame, _ = pyreadstat.read_sav(str(path), user_missing=True)
-        else:
-            os._exit(2)
-        seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-        result = {"seconds": seconds, "read_table": sum(reading), "peak_mb": (peak - before) / 1024,
-                  "frame_mb": frame.memory_usage(deep=True).sum() / 2**20, "rows": len(frame)}
-        os.write(write_end, json.dumps(result).encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        text = pipe.read()
-    os.wait()
-    return json.loads(text)
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.002):
+            peak[0] = max(peak[0], _current_rss_kib())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    start = time.perf_counter()
+    if tool == "cemlab":
+        frame = cemlab.load(path, "cem-maturity", group_labels=GROUP_LABELS,
+                            columns={"respondent_id": "respondent_id"},
+                            min_group_size=1).responses
+    elif tool == "read_table":
+        frame = cemlab.read_table(path).cells
+    elif tool == "pandas.read_csv":
+        frame = pd.read_csv(path)
+    elif tool == "pandas.read_excel":
+        frame = pd.read_excel(path, engine="openpyxl")
+    elif tool == "pyreadstat":
+        frame, _ = pyreadstat.read_sav(str(path), user_missing=True)
+    else:
+        raise ValueError(tool)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    peak[0] = max(peak[0], _current_rss_kib())
+    return {"seconds": seconds, "read_table": sum(reading), "peak_mb": (peak[0] - before) / 1024,
+            "frame_mb": frame.memory_usage(deep=True).sum() / 2**20, "rows": len(frame)}
 
 
-def _time_read_table(cemlab: object) -> list[float]:
+def _time_read_table() -> list[float]:
     """Make `cemlab.load` record how long its `read_table` call took (the rest is load's)."""
-    import cemlab.io.load as loader
-
+    loader = importlib.import_module("cemlab.io.load")  # `cemlab.io.load` is also the function
     spent: list[float] = []
     read_table = loader.read_table
 

@@ -129,6 +129,13 @@ class QualityLog:
     _entries: list[QualityIssue | _IssueBlock] = field(default_factory=list, repr=False)
     _materialised: list[QualityIssue] | None = field(default=None, repr=False)
 
+    def accounting(self) -> str:
+        """Where every row below the header went, as `cemlab validate` prints it."""
+        return (
+            f"Rows below the header: {self.rows_below_header} = analysed {self.analysed} + "
+            f"excluded {self.count('excluded')} + notes/blank {self.note_rows + self.blank_rows}"
+        )
+
     def add(self, kind: str, message: str, **where: object) -> None:
         self._entries.append(QualityIssue(kind=kind, message=message, **where))
         self._materialised = None

@@ -50,6 +50,10 @@ def quality_summary(survey: Survey) -> str:
     lines = []
     if log.reading:
         lines.append(f"Read as: {log.reading}")
+    if log.header:
+        lines.append(log.header[0].upper() + log.header[1:])
+    if log.rows_below_header:
+        lines.append(log.accounting())
     excluded = log.excluded
     lines.append(
         f"Respondents read: {log.rows_read}; excluded: {len(excluded)}; analysed: {survey.n}"

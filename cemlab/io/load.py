@@ -268,6 +268,7 @@ def load(
     plan = _plan_columns(table, instrument, columns or {})
     log = QualityLog(source=str(path), rows_read=len(table.cells))
     log.reading = table.describe()
+    log.header = table.header_summary()
     for note in plan.notes:
         log.add("note", note)
     if table.blank_rows:
@@ -304,6 +305,7 @@ def load(
     ids = excluded.rows if id_name is None else _read_ids(table, id_name, excluded)
 
     kept = ~excluded.mask
+    _account_for_every_row(table, log, kept)
     if not kept.any():
         raise DataError(
             located(
@@ -340,6 +342,38 @@ def load(
                                                kept_rows, weight_column, log)
     responses = pd.DataFrame(columns_read, index=index)
     return Survey(responses, instrument, log, path, min_group_size=min_group_size)
+
+
+def _account_for_every_row(table: RawTable, log: QualityLog, kept: np.ndarray) -> None:
+    """The no-loss guarantee: every row below the header is analysed, excluded or a note.
+
+    Each data row is kept or excluded (listed once with its reason); blank rows and notes
+    below the data are listed as notes; together they are every row the reader saw. Counts
+    that do not add up would mean a respondent lost unlisted: an internal error, never a
+    result.
+    """
+    log.rows_below_header = table.rows_below_header
+    log.analysed = int(kept.sum())
+    log.note_rows = len(table.note_rows)
+    log.blank_rows = len(table.blank_rows)
+    excluded = len(kept) - log.analysed
+    listed = log.count("excluded")
+    rows = np.unique(np.concatenate([table.cells.index.to_numpy(dtype=np.int64),
+                                     np.fromiter(table.note_rows, dtype=np.int64),
+                                     np.asarray(table.blank_rows, dtype=np.int64)]))
+    accounted = log.analysed + excluded + log.note_rows + log.blank_rows
+    if accounted != table.rows_below_header or listed != excluded or len(rows) != accounted:
+        raise DataError(
+            located(
+                "internal error: the rows do not add up. Rows below the header "
+                f"{table.rows_below_header}; analysed {log.analysed} + excluded {excluded} "
+                f"(listed {listed}) + notes {log.note_rows} + blank {log.blank_rows} = "
+                f"{accounted} ({len(rows)} distinct row numbers)",
+                file=table.path,
+                fix="nothing was analysed; please report this to the cemlab maintainers with "
+                "the file",
+            )
+        )
 
 
 def _kept_cells(table: RawTable, column: str, kept: np.ndarray) -> pd.Series:
