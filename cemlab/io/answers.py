@@ -18,6 +18,7 @@ from cemlab.io.text import (
     MISSING_ANSWERS,
     _blank_to_none,
     _header_text,
+    _number_problem,
     _to_number,
     normalize_text,
 )
@@ -46,8 +47,9 @@ def _distinct(column: pd.Series) -> tuple[np.ndarray, list[object]]:
 class _Answer:
     """What one distinct cell value of an item column means.
 
-    ``kind`` is "" for a score or a blank, else "no answer", "out of range", "not whole" or
-    "not a number"; ``problem`` is the reason it became missing, as counted in the quality log.
+    ``kind`` is "" for a score or a blank, else "no answer", "out of range", "not whole",
+    "ambiguous" (a range, two answers, a thousands separator) or "not a number"; ``problem``
+    is the reason it became missing, as counted in the quality log.
     """
 
     value: float | None
@@ -74,6 +76,9 @@ def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
     if number is None and label is not None:
         number = _to_number(label)
     if number is None:
+        ambiguous = _number_problem(cell)
+        if ambiguous:
+            return _Answer(None, "ambiguous", f"{ambiguous} on the {low}-{high} scale")
         return _Answer(None, "not a number", f"not a number on the {low}-{high} scale")
     if not low <= number <= high:
         return _Answer(None, "out of range", f"outside the {low}-{high} scale")

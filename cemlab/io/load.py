@@ -466,6 +466,9 @@ def _answer_template(meaning: _Answer, item_id: str, low: int, high: int
     if meaning.kind == "not whole":
         fix = (f"answers are whole numbers from {low} to {high}: correct it in the client's "
                "file, or leave it empty")
+    elif meaning.kind == "ambiguous":
+        fix = (f"ask which one score from {low} to {high} was meant and correct it in the "
+               "client's file, or leave it empty")
     else:
         fix = (f"correct it in the client's file to a whole number from {low} to {high}, or "
                "leave it empty")
