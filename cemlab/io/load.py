@@ -25,6 +25,7 @@ from cemlab.io.matching import (
     _closest_columns,
     _ColumnPlan,
     _describe_choices,
+    _find_named_column,
     _plan_columns,
     answer_fields,
 )
@@ -104,14 +105,22 @@ def _read_groups(
     instrument: Instrument,
     lookup: Mapping[str, str],
     excluded: _Exclusions,
+    excluded_labels: frozenset[str] = frozenset(),
 ) -> np.ndarray:
-    """Each row's group level (by position); a row with a blank or unknown label is excluded."""
+    """Each row's group level (by position); a row with a blank or unknown label is excluded.
+
+    A label in ``excluded_labels`` (normalised) is excluded on purpose, with its own reason.
+    """
     col = table.column(column)
     levels = ", ".join(instrument.groups.levels)
     codes, values = _distinct(table.cells[column])
     values.append(None)  # code -1, a blank cell, is the last
     no_group = IssueTemplate("respondent excluded: no group given", "no group given",
                              f"fill in the group ({levels}) if it is known")
+    on_purpose = IssueTemplate("respondent excluded: excluded on purpose (exclude_labels)",
+                               "excluded on purpose (exclude_labels)",
+                               "remove the label from exclude_labels in the params file to "
+                               "analyse these respondents")
     level_of: list[str | None] = []
     shown: list[object] = []
     templates: list[IssueTemplate | None] = []
@@ -119,7 +128,12 @@ def _read_groups(
         level = None if value is None else _group_of(value, col, lookup)
         level_of.append(level)
         shown.append(value)
-        if level is not None:
+        if value is not None and excluded_labels and _group_of(
+                value, col, dict.fromkeys(excluded_labels, "")) is not None:
+            level_of[-1] = None
+            shown[-1] = col.value_labels.get(value, value)
+            templates.append(on_purpose)
+        elif level is not None:
             templates.append(None)
         elif value is None or normalize_text(value) in MISSING_ANSWERS or \
                 col.is_user_missing(value):
@@ -212,6 +226,9 @@ def load(
     group_labels: Mapping[str, Iterable[str]] | None = None,
     sheet: str | int | None = None,
     min_group_size: int = 5,
+    exclude_labels: Iterable[str] | None = None,
+    cuts: Mapping[str, object] | Iterable[str] | None = None,
+    comments: Mapping[str, str] | Iterable[str] | None = None,
 ) -> Survey:
     """Read a client's survey file into a validated `Survey`.
 
@@ -235,13 +252,28 @@ def load(
     min_group_size
         Kept on the Survey: analyses suppress figures of groups smaller than this, and
         `cemlab validate` names them.
+    exclude_labels
+        Group labels whose respondents are left out on purpose (contractors, a pilot team):
+        listed as "excluded on purpose (exclude_labels)", never taken for unknown labels.
+    cuts
+        Demographic columns to carry in ``survey.cuts`` (department, location, tenure
+        band...): name -> ``{"column": ..., "labels": {category: [label, ...]}}``, or just
+        the column, or None / a list of names (the column named like the cut). Without
+        ``labels`` the values are the categories as written (spaces normalised); with them a
+        label that is none of them is set missing and listed ("unknown label"). Blank or a
+        no-answer is "not stated", counted.
+    comments
+        Open-ended answer columns to carry as text in ``survey.comments``: name -> column, or a
+        list of columns. A blank or whitespace answer is no comment (NA), counted.
 
     Returns
     -------
     Survey
         Responses indexed by respondent id (a respondent-id column, Qualtrics ``ResponseId``,
         SurveyMonkey ``Respondent ID``, else the spreadsheet row number); item columns float,
-        the group column categorical in the instrument's level order. The quality log lists
+        the group column categorical in the instrument's level order; ``cuts`` and
+        ``comments`` indexed alike. Columns not mapped or recognised (names, e-mails,
+        timestamps) are in none of them. The quality log lists
         every row excluded (unknown or blank group, duplicate id, malformed row) and every
         answer set missing ("Don't know", SPSS user-missing codes, out of range, not a number),
         each with the spreadsheet row, the column and the value.
@@ -264,6 +296,7 @@ def load(
     instrument = load_instrument(instrument)
     table = read_table(path, sheet=sheet)
     lookup = _group_lookup(instrument, group_labels or {}, path)
+    excluded_labels = _excluded_labels(exclude_labels or [], lookup, path)
     _restore_labelled_notes(table, lookup)
     plan = _plan_columns(table, instrument, columns or {})
     log = QualityLog(source=str(path), rows_read=len(table.cells))
@@ -300,7 +333,7 @@ def load(
         excluded.add(position_of[row], "more cells than the header", None, None,
                      "quote answers that contain the delimiter, or export the file again",
                      detail=f": {detail}")
-    groups = _read_groups(table, group_name, instrument, lookup, excluded)
+    groups = _read_groups(table, group_name, instrument, lookup, excluded, excluded_labels)
     id_name = plan.fields.get("respondent_id")
     ids = excluded.rows if id_name is None else _read_ids(table, id_name, excluded)
 
@@ -341,7 +374,146 @@ def load(
         columns_read["weight"] = _read_weights(table, _kept_cells(table, weight_column, kept),
                                                kept_rows, weight_column, log)
     responses = pd.DataFrame(columns_read, index=index)
-    return Survey(responses, instrument, log, path, min_group_size=min_group_size)
+    cut_frame = pd.DataFrame(
+        {name: _read_cut(table, name, spec, kept, kept_rows, log)
+         for name, spec in _cut_specs(cuts).items()},
+        index=index,
+    )
+    comment_frame = pd.DataFrame(
+        {name: _read_comments(table, name, column, kept, log)
+         for name, column in _comment_columns(comments).items()},
+        index=index,
+    )
+    return Survey(responses, instrument, log, path, min_group_size=min_group_size,
+                  cuts=cut_frame, comments=comment_frame)
+
+
+def _excluded_labels(labels: Iterable[str], lookup: Mapping[str, str], path: Path
+                     ) -> frozenset[str]:
+    """The normalised labels excluded on purpose; one that also names a level is an error."""
+    found = set()
+    for label in labels:
+        key = normalize_text(_header_text(label))
+        if key in lookup:
+            raise DataError(
+                located(
+                    f"exclude_labels lists {label!r}, which is also a label of the group level "
+                    f"{lookup[key]!r}: its respondents cannot be both analysed and excluded",
+                    file=path,
+                    fix="take it out of exclude_labels or out of group_labels",
+                )
+            )
+        found.add(key)
+    return frozenset(found)
+
+
+def _cut_specs(cuts: Mapping[str, object] | Iterable[str] | None
+               ) -> dict[str, tuple[str | None, dict[str, list[str]] | None]]:
+    """Each cut as (column or None: named like the cut, labels or None: values as written)."""
+    if cuts is None:
+        return {}
+    if not isinstance(cuts, Mapping):
+        return {str(name): (None, None) for name in cuts}
+    specs = {}
+    for name, spec in cuts.items():
+        if spec is None or isinstance(spec, str):
+            specs[str(name)] = (spec, None)
+        else:
+            spec = dict(spec) if isinstance(spec, Mapping) else spec.model_dump()
+            labels = spec.get("labels")
+            specs[str(name)] = (spec.get("column"),
+                                None if labels is None else {str(k): list(v)
+                                                             for k, v in labels.items()})
+    return specs
+
+
+def _comment_columns(comments: Mapping[str, str] | Iterable[str] | None) -> dict[str, str]:
+    if comments is None:
+        return {}
+    if isinstance(comments, Mapping):
+        return {str(name): str(column) for name, column in comments.items()}
+    return {str(column): str(column) for column in comments}
+
+
+def _named_column(table: RawTable, key: str, wanted: str) -> str:
+    """The one column ``wanted`` names (header, any header row's text, or letter)."""
+    found = _find_named_column(table, wanted)
+    if len(found) == 1:
+        return found[0].name
+    problem = "no column" if not found else f"{len(found)} columns"
+    listed = [c.name for c in found] or _closest_columns(table, wanted)
+    raise DataError(
+        located(
+            f"{key} names the column {wanted!r}, but the file has {problem} of that name; "
+            f"closest: {_describe_choices(listed)}",
+            file=table.path,
+            fix=f"give the exact column name in the params file ({key})",
+        )
+    )
+
+
+def _read_cut(
+    table: RawTable,
+    name: str,
+    spec: tuple[str | None, dict[str, list[str]] | None],
+    kept: np.ndarray,
+    rows: np.ndarray,
+    log: QualityLog,
+) -> pd.Categorical:
+    """One demographic cut of the rows kept: its category, NaN when not stated or unknown."""
+    wanted, labels = spec
+    column = _named_column(table, f"cuts: {name}", wanted or name)
+    col = table.column(column)
+    log.columns[f"cuts.{name}"] = column
+    codes, values = _distinct(_kept_cells(table, column, kept))
+    lookup = {}
+    for category, texts in (labels or {}).items():
+        for text in [category, *texts]:
+            lookup[normalize_text(_header_text(text))] = category
+    category_of: list[str | None] = []
+    templates: list[IssueTemplate | None] = []
+    not_stated = np.zeros(len(values) + 1, dtype=bool)
+    not_stated[-1] = True  # code -1: a blank cell
+    for i, value in enumerate(values):
+        label = _header_text(col.value_labels.get(value, value)) if value is not None else ""
+        if not normalize_text(label) or normalize_text(label) in MISSING_ANSWERS or \
+                col.is_user_missing(value):
+            not_stated[i] = True
+            category_of.append(None)
+            templates.append(None)
+        elif labels is None:
+            category_of.append(" ".join(label.split()))
+            templates.append(None)
+        else:
+            category = lookup.get(normalize_text(label))
+            if category is None:
+                category = lookup.get(normalize_text(_header_text(value)))
+            category_of.append(category)
+            templates.append(None if category is not None else IssueTemplate(
+                f"cut {name} set missing: unknown label", f"unknown label for cut {name}",
+                f"add it to the params file, cuts: {{{name}: {{labels: {{<category>: "
+                f"[{label!r}]}}}}}}, with <category> one of {', '.join(labels)}"))
+    positions, block_codes, block_values, block_templates = _compact(
+        codes, [*values, None], [*templates, None])
+    log.add_cells("missing", column, rows[positions], block_codes, block_values,
+                  block_templates, file=table.path.name)
+    log.not_stated[name] = int(not_stated[codes].sum())
+    categories = list(labels) if labels is not None else sorted(
+        {c for c in category_of if c is not None})
+    return pd.Categorical(np.array([*category_of, None], dtype=object)[codes],
+                          categories=categories)
+
+
+def _read_comments(table: RawTable, name: str, wanted: str, kept: np.ndarray,
+                   log: QualityLog) -> pd.Series:
+    """One open-ended column of the rows kept, as text; blank or whitespace is no comment."""
+    column = _named_column(table, f"comments: {name}", wanted)
+    log.columns[f"comments.{name}"] = column
+    codes, values = _distinct(_kept_cells(table, column, kept))
+    texts = np.array([_header_text(v) or None for v in values] + [None], dtype=object)[codes]
+    comments = pd.array(texts, dtype="string")
+    log.no_comment[name] = int(comments.isna().sum())
+    return comments
 
 
 def _account_for_every_row(table: RawTable, log: QualityLog, kept: np.ndarray) -> None:
