@@ -120,7 +120,7 @@ def quality_summary(survey: Survey) -> str:
         lines.append(
             f"Comments {name} (column {log.columns.get(f'comments.{name}', name)!r}): {given} "
             f"comment(s), {log.no_comment.get(name, 0)} no comment")
-    notes = [i.message for i in log.issues if i.kind == "note"]
+    notes = [i.message for i in log.select("note")]
     if notes:
         lines.append("Notes:")
         lines.extend(f"  {note}" for note in notes)

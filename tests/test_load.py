@@ -18,6 +18,7 @@ from _io_fixtures import MINI, REALDATA, needs_realdata, write_csv, write_instru
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import cemlab.survey as survey_module
 from cemlab import DataError, load
 from cemlab.exceptions import ParamsError
 from cemlab.io import RawColumn
@@ -416,3 +417,25 @@ def test_cuts_and_comments_from_spss_files(tmp_path):
     assert survey.quality.not_stated == {"gender": 2}  # '' and the user-missing 'u'
     assert survey.comments["text"].isna().tolist() == [False, False, True, True, False]
     assert survey.comments["text"].iloc[1].startswith("One morning, when Gregor Samsa")
+
+
+def test_the_summary_makes_only_the_messages_it_shows(tmp_path, monkeypatch):
+    # 3 x 2,000 "Don't know" answers: counted from the arrays, five examples rendered at most
+    rows = [[f"r{i}", "staff" if i % 2 else "management", "Don't know", "nie wiem", 9]
+            for i in range(2000)]
+    survey = load(write_csv(tmp_path / "survey.csv", [HEADER, *rows]),
+                  write_instrument(tmp_path), min_group_size=1)
+    made = []
+    issue = survey_module._IssueBlock.issue
+    monkeypatch.setattr(survey_module._IssueBlock, "issue",
+                        lambda self, i: made.append(i) or issue(self, i))
+    summary = quality_summary(survey)
+    assert "Answers set missing (6000):" in summary and "2000 x outside the 1-5 scale" in summary
+    assert len(made) <= 10
+    assert survey.quality.reason_counts("missing") == {
+        "\"Don't know\" means no answer": 2000, "'nie wiem' means no answer": 2000,
+        "outside the 1-5 scale": 2000}
+    assert len(survey.quality.set_missing) == 6000  # and every one is still there, on demand
+    frame = survey.quality.frame()
+    assert frame.groupby("column")["row"].apply(list).to_dict() == {
+        c: list(range(2, 2002)) for c in ("q1", "q2", "q3")}
