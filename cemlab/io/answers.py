@@ -4,6 +4,7 @@ which group level a label stands for.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +35,31 @@ def _distinct(column: pd.Series) -> tuple[np.ndarray, list[object]]:
     that strip to the same text keep separate codes and the same value.
     """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    values = [_blank_to_none(u.item() if isinstance(u, np.generic) else u) for u in uniques]
+    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        # text only (an id or free-text column has as many values as rows): strip at once
+        values = pd.Series(uniques, dtype=object).str.strip().replace("", None).tolist()
+    else:
+        values = [_blank_to_none(u.item() if isinstance(u, np.generic) else u)
+                  for u in uniques]
     blank = [i for i, value in enumerate(values) if value is None]
     if blank:
         codes = np.where(np.isin(codes, blank), -1, codes)
     return np.asarray(codes), values
+
+
+def _texts(values: list[object]) -> list[str]:
+    """`_header_text` of each distinct value; text values (already stripped) as they are."""
+    if all(type(v) is str for v in values):
+        return values  # type: ignore[return-value]
+    return [_header_text(v) for v in values]
+
+
+def _numbers(values: list[object]) -> list[float | None]:
+    """`_to_number` of each distinct value: plain numbers parsed at once, the rest one by one."""
+    parsed = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").tolist()
+    return [n if not math.isnan(n) or v is None else _to_number(v)
+            for n, v in zip(parsed, values)] if values else []
+
 
 # -- reading answers -------------------------------------------------------------------------
 

@@ -19,7 +19,9 @@ from cemlab.io.answers import (
     _group_lookup,
     _group_of,
     _guess_group_column,
+    _numbers,
     _read_answer,
+    _texts,
 )
 from cemlab.io.matching import (
     _closest_columns,
@@ -31,7 +33,7 @@ from cemlab.io.matching import (
 )
 from cemlab.io.readers import read_table
 from cemlab.io.table import RawTable
-from cemlab.io.text import MISSING_ANSWERS, _header_text, _to_number, normalize_text
+from cemlab.io.text import MISSING_ANSWERS, _header_text, normalize_text
 from cemlab.survey import IssueTemplate, QualityLog, Survey
 
 
@@ -157,7 +159,7 @@ def _read_groups(
 def _read_ids(table: RawTable, column: str, excluded: _Exclusions) -> np.ndarray:
     """Each row's respondent id as text (by position); a blank or repeated id is excluded."""
     codes, values = _distinct(table.cells[column])
-    keys = np.array([_header_text(v) for v in values] + [None], dtype=object)[codes]
+    keys = np.array([*_texts(values), None], dtype=object)[codes]
     candidates = np.flatnonzero(~excluded.mask)
     blank = candidates[codes[candidates] == -1]
     filled = candidates[codes[candidates] != -1]
@@ -367,7 +369,7 @@ def load(
         column = plan.fields.get(extra)
         if column and extra != group_field:
             codes, values = _distinct(_kept_cells(table, column, kept))
-            texts = np.array([_header_text(v) for v in values] + [None], dtype=object)
+            texts = np.array([*_texts(values), None], dtype=object)
             columns_read[extra] = pd.Series(texts[codes], index=index, dtype="str")
     weight_column = plan.fields.get("weight")
     if weight_column:
@@ -530,17 +532,18 @@ def _account_for_every_row(table: RawTable, log: QualityLog, kept: np.ndarray) -
     log.blank_rows = len(table.blank_rows)
     excluded = len(kept) - log.analysed
     listed = log.count("excluded")
-    rows = np.unique(np.concatenate([table.cells.index.to_numpy(dtype=np.int64),
-                                     np.fromiter(table.note_rows, dtype=np.int64),
-                                     np.asarray(table.blank_rows, dtype=np.int64)]))
+    rows = np.sort(np.concatenate([table.cells.index.to_numpy(dtype=np.int64),
+                                   np.fromiter(table.note_rows, dtype=np.int64),
+                                   np.asarray(table.blank_rows, dtype=np.int64)]))
+    distinct = int((np.diff(rows) != 0).sum()) + 1 if len(rows) else 0
     accounted = log.analysed + excluded + log.note_rows + log.blank_rows
-    if accounted != table.rows_below_header or listed != excluded or len(rows) != accounted:
+    if accounted != table.rows_below_header or listed != excluded or distinct != accounted:
         raise DataError(
             located(
                 "internal error: the rows do not add up. Rows below the header "
                 f"{table.rows_below_header}; analysed {log.analysed} + excluded {excluded} "
                 f"(listed {listed}) + notes {log.note_rows} + blank {log.blank_rows} = "
-                f"{accounted} ({len(rows)} distinct row numbers)",
+                f"{accounted} ({distinct} distinct row numbers)",
                 file=table.path,
                 fix="nothing was analysed; please report this to the cemlab maintainers with "
                 "the file",
@@ -652,7 +655,7 @@ def _read_weights(table: RawTable, cells: pd.Series, rows: np.ndarray, column: s
                   log: QualityLog) -> np.ndarray:
     """Survey weights: positive numbers; anything else is logged and left missing."""
     codes, values = _distinct(cells)
-    numbers = [_to_number(value) for value in values]
+    numbers = _numbers(values)
     bad = IssueTemplate("weight set missing: not a positive number",
                         "weight not a positive number", "correct the weight")
     templates = [bad if n is None or n <= 0 else None for n in numbers]
