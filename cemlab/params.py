@@ -132,6 +132,41 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CutSpec(_Strict):
+    """One demographic cut: its column (default: named like the cut) and label mapping.
+
+    ``labels``: category -> the labels the client's file uses for it; without it the values
+    are the categories as written.
+    """
+
+    column: str | None = None
+    labels: dict[str, list[str]] | None = None
+
+    _labels_as_text = field_validator("labels", mode="before")(labels_as_text)
+
+
+def _cut_shorthand(value: Any) -> Any:
+    """``cuts: [department]`` and ``cuts: {department: Dział}`` are short for the mapping form."""
+    if isinstance(value, list):
+        return {str(name): {} for name in value}
+    if isinstance(value, dict):
+        return {name: {"column": spec} if isinstance(spec, str) else ({} if spec is None else spec)
+                for name, spec in value.items()}
+    return value
+
+
+def _codes_as_text(value: Any) -> Any:
+    """``exclude_labels: [3]`` (an SPSS code) means the label "3"."""
+    return labels_as_text({"": value})[""] if isinstance(value, list) else value
+
+
+def _comments_shorthand(value: Any) -> Any:
+    """``comments: [Why?]`` names each comment after its column."""
+    if isinstance(value, list):
+        return {str(column): column for column in value}
+    return value
+
+
 class _DataSource(_Strict):
     """A survey file and how to read it; shared by the main data, feedback and previous wave."""
 
@@ -139,6 +174,13 @@ class _DataSource(_Strict):
     sheet: str | int | None = None
     columns: dict[str, str | None] | None = None
     group_labels: dict[str, list[str]] | None = None
+    exclude_labels: list[str] | None = None
+    cuts: dict[str, CutSpec] | None = None
+    comments: dict[str, str] | None = None
+
+    _cuts = field_validator("cuts", mode="before")(_cut_shorthand)
+    _comments = field_validator("comments", mode="before")(_comments_shorthand)
+    _exclude_as_text = field_validator("exclude_labels", mode="before")(_codes_as_text)
 
     _data_file = field_validator("data", mode="before")(_existing_file)
     _sheet = field_validator("sheet", mode="before")(_sheet_ref)
@@ -184,6 +226,9 @@ class Params(_Strict):
     sheet: str | int | None = None
     columns: dict[str, str | None] = Field(default_factory=dict)
     group_labels: dict[str, list[str]] = Field(default_factory=dict)
+    exclude_labels: list[str] = Field(default_factory=list)
+    cuts: dict[str, CutSpec] = Field(default_factory=dict)
+    comments: dict[str, str] = Field(default_factory=dict)
     target: StrictFloat | None = None
     min_group_size: StrictInt = Field(default=5, ge=1)
     wave: str | None = None
@@ -200,6 +245,9 @@ class Params(_Strict):
     _instrument = field_validator("instrument", mode="before")(_instrument_ref)
     _labels_as_text = field_validator("group_labels", mode="before")(labels_as_text)
     _wave = field_validator("wave", mode="before")(_text_label)
+    _cuts = field_validator("cuts", mode="before")(_cut_shorthand)
+    _comments = field_validator("comments", mode="before")(_comments_shorthand)
+    _exclude_as_text = field_validator("exclude_labels", mode="before")(_codes_as_text)
 
     _data_sources = field_validator("feedback", "previous", mode="before")(_path_or_mapping)
 
@@ -345,6 +393,9 @@ class DataFile:
     sheet: str | int | None
     wave: str | None
     min_group_size: int
+    exclude_labels: list[str] | None = None
+    cuts: dict[str, CutSpec] | None = None
+    comments: dict[str, str] | None = None
 
     def load(self) -> Survey:
         """Read the file into a Survey; labels it with ``wave`` when it has no wave column."""
@@ -355,6 +406,9 @@ class DataFile:
             group_labels=self.group_labels,
             sheet=self.sheet,
             min_group_size=self.min_group_size,
+            exclude_labels=self.exclude_labels,
+            cuts={name: spec.model_dump() for name, spec in (self.cuts or {}).items()},
+            comments=self.comments,
         )
         if self.wave is not None and "wave" not in survey.responses.columns:
             survey.responses["wave"] = pd.Series(
@@ -367,13 +421,15 @@ def data_files(params: Params) -> list[DataFile]:
     """The main data, then feedback, previous wave and its feedback when given, in that order."""
     files = [
         DataFile("survey", params.data, params.instrument, dict(params.columns),
-                 dict(params.group_labels), params.sheet, params.wave, params.min_group_size)
+                 dict(params.group_labels), params.sheet, params.wave, params.min_group_size,
+                 params.exclude_labels, params.cuts, params.comments)
     ]
     if params.feedback is not None:
         fb = params.feedback
         files.append(
             DataFile("feedback", fb.data, fb.instrument, dict(fb.columns or {}),
-                     dict(fb.group_labels or {}), fb.sheet, params.wave, params.min_group_size)
+                     dict(fb.group_labels or {}), fb.sheet, params.wave, params.min_group_size,
+                     fb.exclude_labels, fb.cuts, fb.comments)
         )
     if params.previous is not None:
         prev = params.previous
@@ -387,6 +443,10 @@ def data_files(params: Params) -> list[DataFile]:
                 prev.sheet,
                 prev.wave,
                 params.min_group_size,
+                # the previous wave is read like this one unless it says otherwise
+                params.exclude_labels if prev.exclude_labels is None else prev.exclude_labels,
+                params.cuts if prev.cuts is None else prev.cuts,
+                params.comments if prev.comments is None else prev.comments,
             )
         )
         if prev.feedback is not None:
@@ -401,7 +461,8 @@ def data_files(params: Params) -> list[DataFile]:
                       else main.group_labels)
             files.append(
                 DataFile("previous_feedback", fb.data, instrument, dict(columns or {}),
-                         dict(labels or {}), fb.sheet, prev.wave, params.min_group_size)
+                         dict(labels or {}), fb.sheet, prev.wave, params.min_group_size,
+                         fb.exclude_labels, fb.cuts, fb.comments)
             )
     return files
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from cemlab.exceptions import CemlabError
 from cemlab.io import answer_fields
 from cemlab.params import Params, data_files, load_params
-from cemlab.survey import Survey
+from cemlab.survey import IssueGroup, Survey
 
 #: How many set-missing answers the summary lists one by one under each reason.
 EXAMPLES_PER_REASON = 5
@@ -23,20 +23,30 @@ EXAMPLES_PER_REASON = 5
 def analysis_problems(survey: Survey) -> list[str]:
     """Why a loaded survey cannot be analysed; empty when it can.
 
-    A survey is analysable when at least one group reaches ``min_group_size``: smaller groups
-    are suppressed in reports, so with none large enough a report would be empty.
+    A survey is analysable when every group level has respondents (a management-vs-staff
+    study with no staff compares nothing) and at least one group reaches ``min_group_size``:
+    smaller groups are suppressed in reports, so with none large enough a report would be
+    empty.
     """
     sizes = survey.group_sizes()
-    if (sizes >= survey.min_group_size).any():
-        return []
     shown = ", ".join(f"{level} {count}" for level, count in sizes.items())
-    return [
-        (
+    problems = []
+    empty = [str(level) for level, count in sizes.items() if count == 0]
+    if empty and survey.n:
+        excluded = survey.quality.count("excluded")
+        problems.append(
+            f"no respondent in group {', '.join(repr(e) for e in empty)} ({shown}"
+            + (f"; {excluded} row(s) excluded" if excluded else "")
+            + "): the groups cannot be compared. Fix: check the group column and its labels "
+            "(group_labels in the params file); the exclusions above list the labels not read"
+        )
+    if not (sizes >= survey.min_group_size).any():
+        problems.append(
             f"no group reaches min_group_size {survey.min_group_size} ({shown}): every result "
             "would be suppressed. Fix: collect more responses, or lower min_group_size in the "
             "params file if the client accepts smaller groups"
         )
-    ]
+    return problems
 
 
 def quality_summary(survey: Survey) -> str:
@@ -50,9 +60,13 @@ def quality_summary(survey: Survey) -> str:
     lines = []
     if log.reading:
         lines.append(f"Read as: {log.reading}")
-    excluded = log.excluded
+    if log.header:
+        lines.append(log.header[0].upper() + log.header[1:])
+    if log.rows_below_header:
+        lines.append(log.accounting())
+    excluded = log.count("excluded")
     lines.append(
-        f"Respondents read: {log.rows_read}; excluded: {len(excluded)}; analysed: {survey.n}"
+        f"Respondents read: {log.rows_read}; excluded: {excluded}; analysed: {survey.n}"
     )
     sizes = survey.group_sizes()
     lines.append("Groups: " + ", ".join(f"{level} {count}" for level, count in sizes.items()))
@@ -63,20 +77,24 @@ def quality_summary(survey: Survey) -> str:
     )
     if excluded:
         counts = ", ".join(f"{n} x {reason}" for reason, n in log.reason_counts("excluded").items())
-        lines.append(f"Excluded rows ({len(excluded)}): {counts}")
-        lines.extend(f"  {issue.message}" for issue in excluded)
-    set_missing = log.set_missing
+        lines.append(f"Excluded rows ({excluded}): {counts}")
+        lines.extend(f"  {_grouped_line(group)}" for group in log.grouped("excluded"))
+    set_missing = log.count("missing")
     if set_missing:
-        lines.append(f"Answers set missing ({len(set_missing)}):")
+        lines.append(f"Answers set missing ({set_missing}):")
         field_of = {column: name for name, column in log.columns.items()}
-        for reason in log.reason_counts("missing"):
-            issues = [i for i in set_missing if (i.reason or i.message) == reason]
-            fields = Counter(field_of.get(i.column, i.column) for i in issues)
+        groups = log.grouped("missing")
+        for reason, total in log.reason_counts("missing").items():
+            of_reason = [g for g in groups if g.reason == reason]
+            fields: Counter[str] = Counter()
+            for group in of_reason:
+                fields[field_of.get(group.column, group.column)] += group.count
             where = ", ".join(f"{name}: {n}" for name, n in fields.most_common())
-            lines.append(f"  {len(issues)} x {reason} ({where})")
-            lines.extend(f"    {i.message}" for i in issues[:EXAMPLES_PER_REASON])
-            if len(issues) > EXAMPLES_PER_REASON:
-                lines.append(f"    ... and {len(issues) - EXAMPLES_PER_REASON} more")
+            lines.append(f"  {total} x {reason} ({where})")
+            lines.extend(f"    {_grouped_line(g)}" for g in of_reason[:EXAMPLES_PER_REASON])
+            rest = sum(g.count for g in of_reason[EXAMPLES_PER_REASON:])
+            if rest:
+                lines.append(f"    ... and {rest} more")
     present = [f for f in answer_fields(survey.instrument) if f in survey.responses.columns]
     missing = survey.responses[present].isna().sum()
     incomplete = missing[missing > 0]
@@ -89,11 +107,44 @@ def quality_summary(survey: Survey) -> str:
         detail = f"{blank} blank, {count - blank} set missing"
         flag = "  <- no answers at all" if count == survey.n else ""
         lines.append(f"  {item_id:<24} {count:>6} ({count / survey.n:.1%}: {detail}){flag}")
-    notes = [i.message for i in log.issues if i.kind == "note"]
+    for name in survey.cuts.columns:
+        counts = survey.cuts[name].value_counts(sort=False)
+        shown = ", ".join(f"{category} {n}" for category, n in counts.items())
+        unknown = int(survey.cuts[name].isna().sum()) - log.not_stated.get(name, 0)
+        lines.append(
+            f"Cut {name} (column {log.columns.get(f'cuts.{name}', name)!r}): {shown}; not "
+            f"stated {log.not_stated.get(name, 0)}" + (f"; unknown label {unknown}" if unknown
+                                                       else ""))
+    for name in survey.comments.columns:
+        given = int(survey.comments[name].notna().sum())
+        lines.append(
+            f"Comments {name} (column {log.columns.get(f'comments.{name}', name)!r}): {given} "
+            f"comment(s), {log.no_comment.get(name, 0)} no comment")
+    notes = [i.message for i in log.select("note")]
     if notes:
         lines.append("Notes:")
         lines.extend(f"  {note}" for note in notes)
     return "\n".join(lines)
+
+
+#: How many row numbers a grouped quality line shows before "...".
+ROWS_SHOWN = 8
+
+
+def _grouped_line(group: IssueGroup) -> str:
+    """One issue as its message, or several alike as one line with their rows:
+
+    "12 x unknown group label, column 'role', value 'Specjalista': rows 8, 9, ... and 4 more".
+    """
+    if group.count == 1:
+        return group.first.message
+    rows = ", ".join(str(r) for r in group.rows[:ROWS_SHOWN])
+    more = f" and {group.count - ROWS_SHOWN} more" if group.count > ROWS_SHOWN else ""
+    column = f", column {group.column!r}" if group.column is not None else ""
+    value = f", value {group.value!r}" if group.value is not None else ""
+    fix = group.first.message.partition(". Fix: ")[2]
+    return (f"{group.count} x {group.reason}{column}{value}: rows {rows}{more}"
+            + (f". Fix: {fix}" if fix else ""))
 
 
 _ROLE_LABELS = {"survey": "Survey", "feedback": "Feedback", "previous": "Previous wave",

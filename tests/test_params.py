@@ -79,6 +79,7 @@ def test_notebook_parameters_are_plain_json_with_absolute_paths(client_folder):
     assert values["feedback"]["instrument"] == "customer-feedback"
     assert values["previous"] == {"data": str(client_folder / "data" / "acme-2025.csv"),
                                   "sheet": None, "columns": None, "group_labels": None,
+                                  "exclude_labels": None, "cuts": None, "comments": None,
                                   "wave": "2025", "feedback": None}
     assert values["params_file"] == str((client_folder / "params" / "acme.yaml").resolve())
 

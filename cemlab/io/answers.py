@@ -4,15 +4,62 @@ which group level a label stands for.
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from cemlab.exceptions import DataError, located
 from cemlab.instrument import Instrument
 from cemlab.io.table import RawColumn, RawTable
-from cemlab.io.text import MISSING_ANSWERS, _header_text, _to_number, normalize_text
+from cemlab.io.text import (
+    MISSING_ANSWERS,
+    _blank_to_none,
+    _header_text,
+    _number_problem,
+    _to_number,
+    normalize_text,
+)
+
+# -- distinct values -------------------------------------------------------------------------
+
+
+def _distinct(column: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """A column as codes into its distinct cell values: each value is then read once.
+
+    ``values`` are plain Python objects (no numpy scalars, whose repr would reach messages),
+    blank cells (None, NaN, pd.NA, empty or whitespace text) all get code -1; two spellings
+    that strip to the same text keep separate codes and the same value.
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        # text only (an id or free-text column has as many values as rows): strip at once
+        values = pd.Series(uniques, dtype=object).str.strip().replace("", None).tolist()
+    else:
+        values = [_blank_to_none(u.item() if isinstance(u, np.generic) else u)
+                  for u in uniques]
+    blank = [i for i, value in enumerate(values) if value is None]
+    if blank:
+        codes = np.where(np.isin(codes, blank), -1, codes)
+    return np.asarray(codes), values
+
+
+def _texts(values: list[object]) -> list[str]:
+    """`_header_text` of each distinct value; text values (already stripped) as they are."""
+    if all(type(v) is str for v in values):
+        return values  # type: ignore[return-value]
+    return [_header_text(v) for v in values]
+
+
+def _numbers(values: list[object]) -> list[float | None]:
+    """`_to_number` of each distinct value: plain numbers parsed at once, the rest one by one."""
+    parsed = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").tolist()
+    return [n if not math.isnan(n) or v is None else _to_number(v)
+            for n, v in zip(parsed, values)] if values else []
+
 
 # -- reading answers -------------------------------------------------------------------------
 
@@ -21,8 +68,9 @@ from cemlab.io.text import MISSING_ANSWERS, _header_text, _to_number, normalize_
 class _Answer:
     """What one distinct cell value of an item column means.
 
-    ``kind`` is "" for a score or a blank, else "no answer", "out of range", "not whole" or
-    "not a number"; ``problem`` is the reason it became missing, as counted in the quality log.
+    ``kind`` is "" for a score or a blank, else "no answer", "out of range", "not whole",
+    "ambiguous" (a range, two answers, a thousands separator) or "not a number"; ``problem``
+    is the reason it became missing, as counted in the quality log.
     """
 
     value: float | None
@@ -49,6 +97,9 @@ def _read_answer(cell: object, col: RawColumn, low: int, high: int) -> _Answer:
     if number is None and label is not None:
         number = _to_number(label)
     if number is None:
+        ambiguous = _number_problem(cell)
+        if ambiguous:
+            return _Answer(None, "ambiguous", f"{ambiguous} on the {low}-{high} scale")
         return _Answer(None, "not a number", f"not a number on the {low}-{high} scale")
     if not low <= number <= high:
         return _Answer(None, "out of range", f"outside the {low}-{high} scale")
@@ -104,12 +155,14 @@ def _guess_group_column(
     for col in table.columns:
         if col.name in used:
             continue
-        counts = Counter(cell for _, cell in table.values(col.name) if cell is not None)
-        if not counts:
+        codes, values = _distinct(table.cells[col.name])
+        filled = codes[codes >= 0]
+        if not len(filled):
             continue
-        levels = {cell: _group_of(cell, col, lookup) for cell in counts}
-        labelled = sum(n for cell, n in counts.items() if levels[cell] is not None)
-        if len(set(levels.values()) - {None}) >= 2 and labelled >= 0.9 * counts.total():
+        counts = np.bincount(filled, minlength=len(values))
+        levels = [_group_of(value, col, lookup) for value in values]
+        labelled = sum(int(n) for n, level in zip(counts, levels) if level is not None)
+        if len(set(levels) - {None}) >= 2 and labelled >= 0.9 * len(filled):
             found.append(col)
     return found[0] if len(found) == 1 else None
 

@@ -8,54 +8,97 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cemlab.exceptions import DataError, located
 from cemlab.instrument import Instrument, load_instrument
-from cemlab.io.answers import _group_lookup, _group_of, _guess_group_column, _read_answer
+from cemlab.io.answers import (
+    _Answer,
+    _distinct,
+    _group_lookup,
+    _group_of,
+    _guess_group_column,
+    _numbers,
+    _read_answer,
+    _texts,
+)
 from cemlab.io.matching import (
     _closest_columns,
     _ColumnPlan,
     _describe_choices,
+    _find_named_column,
     _plan_columns,
     answer_fields,
 )
 from cemlab.io.readers import read_table
 from cemlab.io.table import RawTable
-from cemlab.io.text import MISSING_ANSWERS, _header_text, _to_number, normalize_text
-from cemlab.survey import QualityLog, Survey
+from cemlab.io.text import MISSING_ANSWERS, _header_text, normalize_text
+from cemlab.survey import IssueTemplate, QualityLog, Survey
 
 
 class _Exclusions:
-    """Rows taken out of the analysis; each is listed in the quality log with its reason."""
+    """Rows taken out of the analysis; each is listed in the quality log with its reason.
 
-    def __init__(self, log: QualityLog, file_name: str) -> None:
+    ``mask[i]`` is true when the table's ``i``-th row (by position) is excluded.
+    """
+
+    def __init__(self, log: QualityLog, table: RawTable) -> None:
         self.log = log
-        self.file_name = file_name
-        self.messages: dict[int, str] = {}
+        self.file_name = table.path.name
+        self.rows = table.cells.index.to_numpy()
+        self.mask = np.zeros(len(self.rows), dtype=bool)
+        self.first: str | None = None
 
-    def __contains__(self, row: int) -> bool:
-        return row in self.messages
-
-    def add(
-        self,
-        row: int,
-        reason: str,
-        column: str | None,
-        value: object,
-        fix: str,
-        *,
-        detail: str = "",
-    ) -> None:
-        """Exclude ``row`` for ``reason`` (counted as is); ``detail`` is added to the message."""
+    def add(self, position: int, reason: str, column: str | None, value: object, fix: str,
+            *, detail: str = "") -> None:
+        """Exclude the row at ``position`` for ``reason``; ``detail`` is added to the message."""
+        row = int(self.rows[position])
         message = f"respondent excluded: {reason}{detail}"
-        self.messages[row] = located(message, row=row, column=column, value=value)
-        text = located(message, file=self.file_name, row=row, column=column, value=value, fix=fix)
+        self._first(message, row, column, value)
+        text = located(message, file=self.file_name, row=row, column=column, value=value,
+                       fix=fix)
         self.log.add("excluded", text, row=row, column=column, value=value, reason=reason)
+        self.mask[position] = True
+
+    def add_cells(self, positions: np.ndarray, column: str, codes: np.ndarray,
+                  values: list[object], templates: list[IssueTemplate],
+                  details: list[str] | None = None) -> None:
+        """Exclude the rows at ``positions`` (in row order), each for its template's reason."""
+        if not len(positions):
+            return
+        first = templates[int(codes[0])]
+        self._first(first.message + (details[0] if details else ""), int(self.rows[positions[0]]),
+                    column, values[int(codes[0])])
+        self.log.add_cells("excluded", column, self.rows[positions], codes, values, templates,
+                           file=self.file_name, details=details)
+        self.mask[positions] = True
+
+    def _first(self, message: str, row: int, column: str | None, value: object) -> None:
+        if self.first is None:
+            self.first = located(message, row=row, column=column, value=value)
 
     def first_reason(self) -> str:
         """Where and why the first row was excluded, without its fix (for a one-line error)."""
-        return next(iter(self.messages.values()), "none")
+        return self.first or "none"
+
+
+def _compact(
+    codes: np.ndarray, values: list[object], templates: list[IssueTemplate | None]
+) -> tuple[np.ndarray, np.ndarray, list[object], list[IssueTemplate]]:
+    """The positions whose value has a template, with codes into only the values used.
+
+    ``codes`` may hold -1 (a blank cell): ``values[-1]`` / ``templates[-1]`` stand for it.
+    """
+    has_issue = np.array([t is not None for t in templates], dtype=bool)
+    positions = np.flatnonzero(has_issue[codes])
+    if not len(positions):
+        return positions, positions, [], []
+    used = np.flatnonzero(has_issue)
+    remap = np.full(len(templates), -1)
+    remap[used] = np.arange(len(used))
+    return (positions, remap[codes[positions]], [values[i] for i in used],
+            [t for t in templates if t is not None])
 
 
 def _read_groups(
@@ -64,56 +107,85 @@ def _read_groups(
     instrument: Instrument,
     lookup: Mapping[str, str],
     excluded: _Exclusions,
-) -> dict[int, str]:
-    """Each row's group level; a row with a blank or unknown label is excluded and listed."""
+    excluded_labels: frozenset[str] = frozenset(),
+) -> np.ndarray:
+    """Each row's group level (by position); a row with a blank or unknown label is excluded.
+
+    A label in ``excluded_labels`` (normalised) is excluded on purpose, with its own reason.
+    """
     col = table.column(column)
     levels = ", ".join(instrument.groups.levels)
-    groups: dict[int, str] = {}
-    cells = table.values(column)
-    level_of = {cell: _group_of(cell, col, lookup) for cell in dict.fromkeys(c for _, c in cells)}
-    for row, cell in cells:
-        if row in excluded:
-            continue
-        level = level_of[cell]
-        if level is not None:
-            groups[row] = level
-        elif cell is None or normalize_text(cell) in MISSING_ANSWERS or col.is_user_missing(cell):
-            excluded.add(row, "no group given", column, cell,
-                         f"fill in the group ({levels}) if it is known")
+    codes, values = _distinct(table.cells[column])
+    values.append(None)  # code -1, a blank cell, is the last
+    no_group = IssueTemplate("respondent excluded: no group given", "no group given",
+                             f"fill in the group ({levels}) if it is known")
+    on_purpose = IssueTemplate("respondent excluded: excluded on purpose (exclude_labels)",
+                               "excluded on purpose (exclude_labels)",
+                               "remove the label from exclude_labels in the params file to "
+                               "analyse these respondents")
+    level_of: list[str | None] = []
+    shown: list[object] = []
+    templates: list[IssueTemplate | None] = []
+    for value in values:
+        level = None if value is None else _group_of(value, col, lookup)
+        level_of.append(level)
+        shown.append(value)
+        if value is not None and excluded_labels and _group_of(
+                value, col, dict.fromkeys(excluded_labels, "")) is not None:
+            level_of[-1] = None
+            shown[-1] = col.value_labels.get(value, value)
+            templates.append(on_purpose)
+        elif level is not None:
+            templates.append(None)
+        elif value is None or normalize_text(value) in MISSING_ANSWERS or \
+                col.is_user_missing(value):
+            templates.append(no_group)
         else:
-            shown = col.value_labels.get(cell, cell)
-            excluded.add(
-                row,
+            shown[-1] = col.value_labels.get(value, value)
+            templates.append(IssueTemplate(
+                "respondent excluded: unknown group label",
                 "unknown group label",
-                column,
-                shown,
-                f"add it to the params file, group_labels: {{<level>: [{_header_text(shown)!r}]}}, "
-                f"with <level> one of {levels}",
-            )
-    return groups
+                f"add it to the params file, group_labels: {{<level>: "
+                f"[{_header_text(shown[-1])!r}]}}, with <level> one of {levels}",
+            ))
+    candidates = np.flatnonzero(~excluded.mask)  # a row already excluded is not listed again
+    positions, block_codes, block_values, block_templates = _compact(
+        codes[candidates], shown, templates)
+    excluded.add_cells(candidates[positions], column, block_codes, block_values,
+                       block_templates)
+    return np.array(level_of, dtype=object)[codes]
 
 
-def _read_ids(table: RawTable, column: str, excluded: _Exclusions) -> dict[int, object]:
-    """Each row's respondent id (as text); a blank or repeated id is excluded and listed."""
-    ids: dict[int, object] = {}
-    first_seen: dict[str, int] = {}
-    for row, cell in table.values(column):
-        if row in excluded:
-            continue
-        if cell is None:
-            excluded.add(row, "no respondent id", column, None,
-                         "fill in the id, or leave respondent_id out of the columns mapping to "
-                         "number respondents by row")
-            continue
-        key = _header_text(cell)
-        if key in first_seen:
-            excluded.add(row, "repeated respondent id", column, cell,
-                         "give each respondent a unique id, or delete the repeated response",
-                         detail=f" (first in row {first_seen[key]})")
-            continue
-        first_seen[key] = row
-        ids[row] = key
-    return ids
+def _read_ids(table: RawTable, column: str, excluded: _Exclusions) -> np.ndarray:
+    """Each row's respondent id as text (by position); a blank or repeated id is excluded."""
+    codes, values = _distinct(table.cells[column])
+    keys = np.array([*_texts(values), None], dtype=object)[codes]
+    candidates = np.flatnonzero(~excluded.mask)
+    blank = candidates[codes[candidates] == -1]
+    filled = candidates[codes[candidates] != -1]
+    # 13, 13.0 and "13" are one id: repeats are found on the text
+    key_codes, _ = pd.factorize(keys[filled])
+    repeated = pd.Series(key_codes).duplicated(keep="first").to_numpy()
+    _, first_position = np.unique(key_codes, return_index=True)
+    first_row = excluded.rows[filled[first_position[key_codes]]]
+    positions = np.concatenate([blank, filled[repeated]])
+    if not len(positions):
+        return keys
+    first_of = np.concatenate([np.zeros(len(blank), dtype=int), first_row[repeated]])
+    order = np.argsort(positions, kind="stable")
+    positions, first_of = positions[order], first_of[order]
+    repeated_template = IssueTemplate(
+        "respondent excluded: repeated respondent id", "repeated respondent id",
+        "give each respondent a unique id, or delete the repeated response")
+    templates = [repeated_template] * len(values) + [IssueTemplate(
+        "respondent excluded: no respondent id", "no respondent id",
+        "fill in the id, or leave respondent_id out of the columns mapping to number "
+        "respondents by row")]
+    block_codes = np.where(codes[positions] == -1, len(values), codes[positions])
+    details = [f" (first in row {row})" if code != len(values) else ""
+               for row, code in zip(first_of.tolist(), block_codes.tolist())]
+    excluded.add_cells(positions, column, block_codes, [*values, None], templates, details)
+    return keys
 
 
 def _group_column(
@@ -156,6 +228,9 @@ def load(
     group_labels: Mapping[str, Iterable[str]] | None = None,
     sheet: str | int | None = None,
     min_group_size: int = 5,
+    exclude_labels: Iterable[str] | None = None,
+    cuts: Mapping[str, object] | Iterable[str] | None = None,
+    comments: Mapping[str, str] | Iterable[str] | None = None,
 ) -> Survey:
     """Read a client's survey file into a validated `Survey`.
 
@@ -179,13 +254,28 @@ def load(
     min_group_size
         Kept on the Survey: analyses suppress figures of groups smaller than this, and
         `cemlab validate` names them.
+    exclude_labels
+        Group labels whose respondents are left out on purpose (contractors, a pilot team):
+        listed as "excluded on purpose (exclude_labels)", never taken for unknown labels.
+    cuts
+        Demographic columns to carry in ``survey.cuts`` (department, location, tenure
+        band...): name -> ``{"column": ..., "labels": {category: [label, ...]}}``, or just
+        the column, or None / a list of names (the column named like the cut). Without
+        ``labels`` the values are the categories as written (spaces normalised); with them a
+        label that is none of them is set missing and listed ("unknown label"). Blank or a
+        no-answer is "not stated", counted.
+    comments
+        Open-ended answer columns to carry as text in ``survey.comments``: name -> column, or a
+        list of columns. A blank or whitespace answer is no comment (NA), counted.
 
     Returns
     -------
     Survey
         Responses indexed by respondent id (a respondent-id column, Qualtrics ``ResponseId``,
         SurveyMonkey ``Respondent ID``, else the spreadsheet row number); item columns float,
-        the group column categorical in the instrument's level order. The quality log lists
+        the group column categorical in the instrument's level order; ``cuts`` and
+        ``comments`` indexed alike. Columns not mapped or recognised (names, e-mails,
+        timestamps) are in none of them. The quality log lists
         every row excluded (unknown or blank group, duplicate id, malformed row) and every
         answer set missing ("Don't know", SPSS user-missing codes, out of range, not a number),
         each with the spreadsheet row, the column and the value.
@@ -208,10 +298,12 @@ def load(
     instrument = load_instrument(instrument)
     table = read_table(path, sheet=sheet)
     lookup = _group_lookup(instrument, group_labels or {}, path)
+    excluded_labels = _excluded_labels(exclude_labels or [], lookup, path)
     _restore_labelled_notes(table, lookup)
     plan = _plan_columns(table, instrument, columns or {})
     log = QualityLog(source=str(path), rows_read=len(table.cells))
     log.reading = table.describe()
+    log.header = table.header_summary()
     for note in plan.notes:
         log.add("note", note)
     if table.blank_rows:
@@ -237,20 +329,19 @@ def load(
     group_field = instrument.groups.column
     group_name = _group_column(table, instrument, plan, lookup, log)
     log.columns = {k: v for k, v in plan.fields.items() if v} | {group_field: group_name}
-    excluded = _Exclusions(log, path.name)
+    excluded = _Exclusions(log, table)
+    position_of = {row: i for i, row in enumerate(excluded.rows)} if table.malformed_rows else {}
     for row, detail in table.malformed_rows.items():
-        excluded.add(row, "more cells than the header", None, None,
+        excluded.add(position_of[row], "more cells than the header", None, None,
                      "quote answers that contain the delimiter, or export the file again",
                      detail=f": {detail}")
-    groups = _read_groups(table, group_name, instrument, lookup, excluded)
+    groups = _read_groups(table, group_name, instrument, lookup, excluded, excluded_labels)
     id_name = plan.fields.get("respondent_id")
-    if id_name is None:
-        ids: dict[int, object] = {row: row for row in table.cells.index}
-    else:
-        ids = _read_ids(table, id_name, excluded)
+    ids = excluded.rows if id_name is None else _read_ids(table, id_name, excluded)
 
-    kept = [row for row in table.cells.index if row not in excluded]
-    if not kept:
+    kept = ~excluded.mask
+    _account_for_every_row(table, log, kept)
+    if not kept.any():
         raise DataError(
             located(
                 f"no respondent left: all {len(table.cells)} rows were excluded, the first "
@@ -261,30 +352,209 @@ def load(
             )
         )
 
-    # answers
-    responses = pd.DataFrame(index=pd.Index([ids[r] for r in kept], name="respondent"))
+    columns_read: dict[str, object] = {}
+    index = pd.Index(ids[kept], name="respondent")
+    kept_rows = excluded.rows[kept]
     for item_id in answer_fields(instrument):
         column = plan.fields.get(item_id)
         if column is None:
             continue
         scale = instrument.scale_of(item_id)
-        responses[item_id] = _read_item(table, column, item_id, scale.min, scale.max, kept, log)
-    responses[group_field] = pd.Categorical(
-        [groups[r] for r in kept], categories=instrument.groups.levels
-    )
+        cells = _kept_cells(table, column, kept)
+        columns_read[item_id] = _read_item(table, cells, kept_rows, column, item_id,
+                                           scale.min, scale.max, log)
+    columns_read[group_field] = pd.Categorical(groups[kept],
+                                               categories=instrument.groups.levels)
     for extra in ("segment", "wave"):
         column = plan.fields.get(extra)
         if column and extra != group_field:
-            responses[extra] = pd.Series(
-                [None if c is None else _header_text(c) for _, c in table.values(column, kept)],
-                index=responses.index,
-                dtype="str",
-            )
+            codes, values = _distinct(_kept_cells(table, column, kept))
+            texts = np.array([*_texts(values), None], dtype=object)
+            columns_read[extra] = pd.Series(texts[codes], index=index, dtype="str")
     weight_column = plan.fields.get("weight")
     if weight_column:
-        responses["weight"] = _read_weights(table, weight_column, kept, log)
+        columns_read["weight"] = _read_weights(table, _kept_cells(table, weight_column, kept),
+                                               kept_rows, weight_column, log)
+    responses = pd.DataFrame(columns_read, index=index)
+    cut_frame = pd.DataFrame(
+        {name: _read_cut(table, name, spec, kept, kept_rows, log)
+         for name, spec in _cut_specs(cuts).items()},
+        index=index,
+    )
+    comment_frame = pd.DataFrame(
+        {name: _read_comments(table, name, column, kept, log)
+         for name, column in _comment_columns(comments).items()},
+        index=index,
+    )
+    return Survey(responses, instrument, log, path, min_group_size=min_group_size,
+                  cuts=cut_frame, comments=comment_frame)
 
-    return Survey(responses, instrument, log, path, min_group_size=min_group_size)
+
+def _excluded_labels(labels: Iterable[str], lookup: Mapping[str, str], path: Path
+                     ) -> frozenset[str]:
+    """The normalised labels excluded on purpose; one that also names a level is an error."""
+    found = set()
+    for label in labels:
+        key = normalize_text(_header_text(label))
+        if key in lookup:
+            raise DataError(
+                located(
+                    f"exclude_labels lists {label!r}, which is also a label of the group level "
+                    f"{lookup[key]!r}: its respondents cannot be both analysed and excluded",
+                    file=path,
+                    fix="take it out of exclude_labels or out of group_labels",
+                )
+            )
+        found.add(key)
+    return frozenset(found)
+
+
+def _cut_specs(cuts: Mapping[str, object] | Iterable[str] | None
+               ) -> dict[str, tuple[str | None, dict[str, list[str]] | None]]:
+    """Each cut as (column or None: named like the cut, labels or None: values as written)."""
+    if cuts is None:
+        return {}
+    if not isinstance(cuts, Mapping):
+        return {str(name): (None, None) for name in cuts}
+    specs = {}
+    for name, spec in cuts.items():
+        if spec is None or isinstance(spec, str):
+            specs[str(name)] = (spec, None)
+        else:
+            spec = dict(spec) if isinstance(spec, Mapping) else spec.model_dump()
+            labels = spec.get("labels")
+            specs[str(name)] = (spec.get("column"),
+                                None if labels is None else {str(k): list(v)
+                                                             for k, v in labels.items()})
+    return specs
+
+
+def _comment_columns(comments: Mapping[str, str] | Iterable[str] | None) -> dict[str, str]:
+    if comments is None:
+        return {}
+    if isinstance(comments, Mapping):
+        return {str(name): str(column) for name, column in comments.items()}
+    return {str(column): str(column) for column in comments}
+
+
+def _named_column(table: RawTable, key: str, wanted: str) -> str:
+    """The one column ``wanted`` names (header, any header row's text, or letter)."""
+    found = _find_named_column(table, wanted)
+    if len(found) == 1:
+        return found[0].name
+    problem = "no column" if not found else f"{len(found)} columns"
+    listed = [c.name for c in found] or _closest_columns(table, wanted)
+    raise DataError(
+        located(
+            f"{key} names the column {wanted!r}, but the file has {problem} of that name; "
+            f"closest: {_describe_choices(listed)}",
+            file=table.path,
+            fix=f"give the exact column name in the params file ({key})",
+        )
+    )
+
+
+def _read_cut(
+    table: RawTable,
+    name: str,
+    spec: tuple[str | None, dict[str, list[str]] | None],
+    kept: np.ndarray,
+    rows: np.ndarray,
+    log: QualityLog,
+) -> pd.Categorical:
+    """One demographic cut of the rows kept: its category, NaN when not stated or unknown."""
+    wanted, labels = spec
+    column = _named_column(table, f"cuts: {name}", wanted or name)
+    col = table.column(column)
+    log.columns[f"cuts.{name}"] = column
+    codes, values = _distinct(_kept_cells(table, column, kept))
+    lookup = {}
+    for category, texts in (labels or {}).items():
+        for text in [category, *texts]:
+            lookup[normalize_text(_header_text(text))] = category
+    category_of: list[str | None] = []
+    templates: list[IssueTemplate | None] = []
+    not_stated = np.zeros(len(values) + 1, dtype=bool)
+    not_stated[-1] = True  # code -1: a blank cell
+    for i, value in enumerate(values):
+        label = _header_text(col.value_labels.get(value, value)) if value is not None else ""
+        if not normalize_text(label) or normalize_text(label) in MISSING_ANSWERS or \
+                col.is_user_missing(value):
+            not_stated[i] = True
+            category_of.append(None)
+            templates.append(None)
+        elif labels is None:
+            category_of.append(" ".join(label.split()))
+            templates.append(None)
+        else:
+            category = lookup.get(normalize_text(label))
+            if category is None:
+                category = lookup.get(normalize_text(_header_text(value)))
+            category_of.append(category)
+            templates.append(None if category is not None else IssueTemplate(
+                f"cut {name} set missing: unknown label", f"unknown label for cut {name}",
+                f"add it to the params file, cuts: {{{name}: {{labels: {{<category>: "
+                f"[{label!r}]}}}}}}, with <category> one of {', '.join(labels)}"))
+    positions, block_codes, block_values, block_templates = _compact(
+        codes, [*values, None], [*templates, None])
+    log.add_cells("missing", column, rows[positions], block_codes, block_values,
+                  block_templates, file=table.path.name)
+    log.not_stated[name] = int(not_stated[codes].sum())
+    categories = list(labels) if labels is not None else sorted(
+        {c for c in category_of if c is not None})
+    return pd.Categorical(np.array([*category_of, None], dtype=object)[codes],
+                          categories=categories)
+
+
+def _read_comments(table: RawTable, name: str, wanted: str, kept: np.ndarray,
+                   log: QualityLog) -> pd.Series:
+    """One open-ended column of the rows kept, as text; blank or whitespace is no comment."""
+    column = _named_column(table, f"comments: {name}", wanted)
+    log.columns[f"comments.{name}"] = column
+    codes, values = _distinct(_kept_cells(table, column, kept))
+    texts = np.array([_header_text(v) or None for v in values] + [None], dtype=object)[codes]
+    comments = pd.array(texts, dtype="string")
+    log.no_comment[name] = int(comments.isna().sum())
+    return comments
+
+
+def _account_for_every_row(table: RawTable, log: QualityLog, kept: np.ndarray) -> None:
+    """The no-loss guarantee: every row below the header is analysed, excluded or a note.
+
+    Each data row is kept or excluded (listed once with its reason); blank rows and notes
+    below the data are listed as notes; together they are every row the reader saw. Counts
+    that do not add up would mean a respondent lost unlisted: an internal error, never a
+    result.
+    """
+    log.rows_below_header = table.rows_below_header
+    log.analysed = int(kept.sum())
+    log.note_rows = len(table.note_rows)
+    log.blank_rows = len(table.blank_rows)
+    excluded = len(kept) - log.analysed
+    listed = log.count("excluded")
+    rows = np.sort(np.concatenate([table.cells.index.to_numpy(dtype=np.int64),
+                                   np.fromiter(table.note_rows, dtype=np.int64),
+                                   np.asarray(table.blank_rows, dtype=np.int64)]))
+    distinct = int((np.diff(rows) != 0).sum()) + 1 if len(rows) else 0
+    accounted = log.analysed + excluded + log.note_rows + log.blank_rows
+    if accounted != table.rows_below_header or listed != excluded or distinct != accounted:
+        raise DataError(
+            located(
+                "internal error: the rows do not add up. Rows below the header "
+                f"{table.rows_below_header}; analysed {log.analysed} + excluded {excluded} "
+                f"(listed {listed}) + notes {log.note_rows} + blank {log.blank_rows} = "
+                f"{accounted} ({distinct} distinct row numbers)",
+                file=table.path,
+                fix="nothing was analysed; please report this to the cemlab maintainers with "
+                "the file",
+            )
+        )
+
+
+def _kept_cells(table: RawTable, column: str, kept: np.ndarray) -> pd.Series:
+    """One column's cells of the rows kept (all rows when none was excluded: no copy)."""
+    cells = table.cells[column]
+    return cells if kept.all() else cells[kept]
 
 
 def _restore_labelled_notes(table: RawTable, lookup: Mapping[str, str]) -> None:
@@ -319,80 +589,80 @@ def _restore_labelled_notes(table: RawTable, lookup: Mapping[str, str]) -> None:
 
 def _read_item(
     table: RawTable,
+    cells: pd.Series,
+    rows: np.ndarray,
     column: str,
     item_id: str,
     low: int,
     high: int,
-    rows: list[int],
     log: QualityLog,
-) -> list[float]:
-    """One item's scores for ``rows``; every non-blank cell set missing is logged."""
+) -> np.ndarray:
+    """One item's scores for the rows kept; every non-blank cell set missing is logged.
+
+    Each distinct cell value is read once (`_read_answer`); the scores and the issues are
+    then taken for all rows at once from its code.
+    """
     col = table.column(column)
-    cells = table.values(column, rows)
-    distinct = dict.fromkeys(cell for _, cell in cells)
-    meanings = {cell: _read_answer(cell, col, low, high) for cell in distinct}
-    if all(m.value is None for m in meanings.values()):
-        texts = [(row, c) for row, c in cells if meanings[c].kind == "not a number"]
-        if texts:
-            row, cell = texts[0]
+    codes, values = _distinct(cells)
+    meanings = [_read_answer(value, col, low, high) for value in values]
+    if all(m.value is None for m in meanings):
+        text_codes = [c for c, m in enumerate(meanings) if m.kind == "not a number"]
+        if text_codes:
+            first = int(np.flatnonzero(np.isin(codes, text_codes))[0])
             raise DataError(
                 located(
                     f"column for item {item_id} holds text, not scores on the {low}-{high} scale",
                     file=table.path,
-                    row=row,
+                    row=int(rows[first]),
                     column=column,
-                    value=cell,
+                    value=values[int(codes[first])],
                     fix="export the answers as numbers (Qualtrics: 'use numeric values'; "
                     "SurveyMonkey: numerical values), or map the right column in columns:",
                 )
             )
-    log.blank[item_id] = sum(cell is None for _, cell in cells)
-    scores = []
-    for row, cell in cells:
-        meaning = meanings[cell]
-        scores.append(math.nan if meaning.value is None else meaning.value)
-        if not meaning.kind:
-            continue
-        if meaning.kind == "no answer":
-            message, fix = f"read as missing: {meaning.problem}", None
-        elif meaning.kind == "not whole":
-            message = f"answer to {item_id} set missing: {meaning.problem}"
-            fix = (
-                f"answers are whole numbers from {low} to {high}: correct it in the client's "
-                "file, or leave it empty"
-            )
-        else:
-            message = f"answer to {item_id} set missing: {meaning.problem}"
-            fix = (
-                f"correct it in the client's file to a whole number from {low} to {high}, "
-                "or leave it empty"
-            )
-        log.add(
-            "missing",
-            located(message, file=table.path.name, row=row, column=column, value=cell, fix=fix),
-            row=row,
-            column=column,
-            value=cell,
-            reason=meaning.problem,
-        )
-    return scores
+    log.blank[item_id] = int((codes == -1).sum())
+    scores = np.array([math.nan if m.value is None else m.value for m in meanings] + [math.nan])
+    templates: list[IssueTemplate | None] = [_answer_template(m, item_id, low, high)
+                                             for m in meanings]
+    positions, block_codes, block_values, block_templates = _compact(
+        codes, [*values, None], [*templates, None])
+    log.add_cells("missing", column, rows[positions], block_codes, block_values,
+                  block_templates, file=table.path.name)
+    return scores[codes]
 
 
-def _read_weights(table: RawTable, column: str, rows: list[int], log: QualityLog) -> list[float]:
+def _answer_template(meaning: _Answer, item_id: str, low: int, high: int
+                     ) -> IssueTemplate | None:
+    """What the log says about a cell set missing (None: a score or a blank, nothing to say)."""
+    if not meaning.kind:
+        return None
+    if meaning.kind == "no answer":
+        return IssueTemplate(f"read as missing: {meaning.problem}", meaning.problem)
+    if meaning.kind == "not whole":
+        fix = (f"answers are whole numbers from {low} to {high}: correct it in the client's "
+               "file, or leave it empty")
+    elif meaning.kind == "ambiguous":
+        fix = (f"ask which one score from {low} to {high} was meant and correct it in the "
+               "client's file, or leave it empty")
+    else:
+        fix = (f"correct it in the client's file to a whole number from {low} to {high}, or "
+               "leave it empty")
+    return IssueTemplate(f"answer to {item_id} set missing: {meaning.problem}", meaning.problem,
+                         fix)
+
+
+def _read_weights(table: RawTable, cells: pd.Series, rows: np.ndarray, column: str,
+                  log: QualityLog) -> np.ndarray:
     """Survey weights: positive numbers; anything else is logged and left missing."""
-    weights = []
-    for row, cell in table.values(column, rows):
-        number = None if cell is None else _to_number(cell)
-        if cell is not None and (number is None or number <= 0):
-            log.add(
-                "missing",
-                located("weight set missing: not a positive number", file=table.path.name,
-                        row=row, column=column, value=cell, fix="correct the weight"),
-                row=row,
-                column=column,
-                value=cell,
-                reason="weight not a positive number",
-            )
-            number = None
-        weights.append(math.nan if number is None else number)
-    return weights
+    codes, values = _distinct(cells)
+    numbers = _numbers(values)
+    bad = IssueTemplate("weight set missing: not a positive number",
+                        "weight not a positive number", "correct the weight")
+    templates = [bad if n is None or n <= 0 else None for n in numbers]
+    positions, block_codes, block_values, block_templates = _compact(
+        codes, [*values, None], [*templates, None])
+    log.add_cells("missing", column, rows[positions], block_codes, block_values,
+                  block_templates, file=table.path.name)
+    weights = np.array([math.nan if t is not None or n is None else n
+                        for n, t in zip(numbers, templates)] + [math.nan])
+    return weights[codes]

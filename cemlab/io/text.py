@@ -19,8 +19,27 @@ _NO_ANSWER_TEXTS = (
     "Keine Angabe",
 )
 
-#: A Likert label that carries its score first: "7 - Agree", "10 = Strongly agree", "1 – Best".
-_LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)]\s*|\s+)\D")
+#: A Likert label that carries its score first: "7 - Agree", "10 = Strongly agree", "4. Agree",
+#: "1 – Best", "5 Strongly agree". The label is words without a digit: "6 - 8" is a range.
+_LEADING_NUMBER = re.compile(
+    r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)]\s*|\s+)([^\W\d_][^\d]*)$"
+)
+
+#: Words that join two numbers ("2 or 3", "6 to 8"): text starting with one is no label.
+_JOINING_WORDS = frozenset(
+    "or to and lub albo do i oraz bis oder und ou et y o a e plus more less than of out "
+    "from between".split()
+)
+
+#: Two numbers in one answer: a range ("6 to 8", "6-8", "6 – 8") or a choice ("2 or 3",
+#: "2/3", "2, 3", "2 & 3"); each became the first number before, silently.
+_RANGE = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?\s*(?:[-–—]|\.\.|to|do|bis|a|à|till?)\s*"
+                    r"[+-]?\d+(?:[.,]\d+)?\s*$", re.IGNORECASE)
+_SEVERAL = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?\s*(?:(?:or|and|lub|albo|i|oder|und|ou|et|y|o)"
+                      r"\s+|[/&+;]\s*|,\s+)\S*\d", re.IGNORECASE)
+#: "1,000" or "1 000": a thousands separator, or a decimal comma with three decimals: which
+#: one cannot be told, so it is no score ("1,000" used to be read as 1).
+_THOUSANDS = re.compile(r"^\s*[+-]?\d{1,3}(?:(?:,|\s|\u00a0|\u202f)\d{3})+\s*$")
 
 #: What survey tools put between a question and a matrix statement: "Q5 - ...", "Rate: ...".
 _SEPARATOR = re.compile(r"\s+[-–—|]\s+|:\s+")
@@ -77,15 +96,31 @@ def _header_text(cell: object) -> str:
 
 
 def _to_number(cell: object) -> float | None:
-    """A cell as a number: numbers as they are; text "7", "7,5" (decimal comma), "7 - Agree"."""
+    """A cell as a number: numbers as they are; text "7", "7,5" (decimal comma), "7 - Agree".
+
+    Text that only starts with a number ("2 or 3", "6 to 8", "1,000", "3 times 4") is no
+    number: `_number_problem` says why.
+    """
     if isinstance(cell, int | float):
         return float(cell)
-    text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
-    if _NUMBER.match(text):
+    text = str(cell).strip()
+    if _NUMBER.match(text) and not _THOUSANDS.match(text):
         return float(text.replace(",", "."))
-    labelled = _LEADING_NUMBER.match(str(cell))
-    if labelled:
+    labelled = _LEADING_NUMBER.match(text)
+    if labelled and labelled.group(2).split()[0].casefold() not in _JOINING_WORDS:
         return float(labelled.group(1).replace(",", "."))
     return None
 
 
+def _number_problem(cell: object) -> str:
+    """Why text that is no number (`_to_number` None) looks like one: "" when it does not."""
+    if isinstance(cell, int | float):
+        return ""
+    text = str(cell)
+    if _THOUSANDS.match(text):
+        return "a thousands separator (or three decimals), not one score"
+    if _RANGE.match(text):
+        return "a range of answers, not one score"
+    if _SEVERAL.match(text):
+        return "more than one answer, not one score"
+    return ""
