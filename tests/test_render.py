@@ -186,13 +186,12 @@ def test_a_broken_client_fails_alone_with_its_reason(batch):
     assert not result.ok
     gamma = clients["gamma"]
     assert gamma.status == "failed"
-    assert gamma.section == "Cover"
-    # the notebook's DataError, naming the spreadsheet row (header is row 1) and the column
-    assert "section 'Cover': DataError:" in gamma.reason
+    assert gamma.section == "data"
+    # validate's DataError, before any kernel: the spreadsheet row (header is row 1), the column
+    assert gamma.reason.startswith("survey data: ")
     assert "row 2" in gamma.reason and ITEMS[0] in gamma.reason
     assert "\n" not in gamma.reason
-    assert not (reports / "gamma" / "report.html").exists()
-    assert (reports / "gamma" / "failed.ipynb").is_file()
+    assert not (reports / "gamma").exists()  # no kernel ran, and there was no report to withdraw
 
 
 def test_a_params_error_fails_before_any_kernel(batch):
@@ -212,7 +211,7 @@ def test_index_lists_every_client_with_status_link_and_reason(batch):
         assert f"<td>{slug}</td>" in page
     assert 'href="alpha/report.html"' in page
     assert "gamma/report.html" not in page
-    assert "section &#39;Cover&#39;: DataError:" in page  # reason, escaped
+    assert "survey data: " in page and "row 2" in page  # reason, escaped
     assert "Mean score:" in page
     assert not re.search(r"<script|<link", page, re.I)
 
@@ -222,7 +221,7 @@ def test_summary_names_each_client_and_ends_with_the_index(batch):
     lines = result.summary().splitlines()
     assert lines[-1] == f"index: {reports / 'index.html'}"
     assert "2 rendered, 0 skipped, 2 failed" in lines[-2]
-    assert any(line.startswith("FAILED   gamma: section 'Cover'") for line in lines)
+    assert any(line.startswith("FAILED   gamma: survey data: ") for line in lines)
 
 
 def test_skip_unchanged_keeps_reports_whose_inputs_did_not_change(batch):
@@ -300,7 +299,7 @@ def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "_export_html", export_dies)
     result = render.render_client(params, reports, notebook=mini_notebook(tmp_path / "n.ipynb"))
     assert result.status == "failed" and "No space left on device" in result.reason
-    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb"]
+    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb", "failed.txt"]
 
     def interrupted(job, executed, tables, cwd):
         (tables / "scores.csv").write_text("item,mean\n")
@@ -311,7 +310,7 @@ def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
         render.render_client(params, reports, notebook=tmp_path / "n.ipynb")
     # the earlier folder is untouched and no staging folder is left behind
     assert sorted(p.name for p in reports.iterdir()) == ["acme"]
-    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb"]
+    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb", "failed.txt"]
 
 
 def test_collect_params_paths_reads_folders_and_keeps_missing_files(tmp_path):
@@ -424,14 +423,14 @@ def test_tables_are_written_as_csv_and_one_workbook(demo):
         assert set(load_workbook(tables / "tables.xlsx", read_only=True).sheetnames) == csvs
 
 
-def test_a_data_error_names_the_loading_section(demo):
+def test_a_data_error_fails_before_the_notebook_runs(demo):
     result, reports, _ = demo
     broken = by_client(result)["broken"]
-    assert broken.status == "failed"
-    assert broken.reason.startswith("section 'Loading the client's data': DataError: ")
+    assert broken.status == "failed" and broken.section == "data"
+    assert broken.reason.startswith("survey data: ")
     assert "row 2" in broken.reason and ITEMS[0] in broken.reason
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "section &#39;Loading the client&#39;s data&#39;: DataError: " in index
+    assert "survey data: " in index
 
 
 def test_sections_leave_out_what_the_params_do_not_ask_for(demo):
