@@ -468,6 +468,9 @@ def _render_job(job: _Job) -> ClientResult:
         except Exception as exc:  # the client fails; the batch goes on
             result.section, result.reason = _explain_failure(exc, executed)
             clients_fault = _is_clients_fault(exc)
+            factory_gone = job.kernels.failure() if job.kernels is not None else ""
+            if factory_gone:  # its kernel died with it: say why, not "kernel died"
+                result.section, result.reason, clients_fault = "", factory_gone, False
         if result.status == "failed":
             if _holds_client_report(target) and not clients_fault:
                 result.previous = "kept"
@@ -569,8 +572,7 @@ def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
 
     The kernel runs in the staging folder, which becomes the client's report folder, so the
     parameters name it and the params file relative to there: the audit copy ``report.ipynb``
-    names no absolute path, and re-runs where it lies. The template's parameters cell (the demo
-    client's values) is emptied: only this client's values, injected by papermill, remain.
+    names no absolute path, and re-runs where it lies (`_tidy_audit_copy`).
     """
     import papermill
 
@@ -579,13 +581,9 @@ def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
         params_file=os.path.relpath(job.params_path, cwd),
         tables_dir=os.path.relpath(tables, cwd),
     )
-    nb = select_sections(job.notebook, parameters.get("sections"))
-    for cell in nb.cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            cell.source = "# Parameters: this client's, set by cemlab render in the next cell."
     try:
         papermill.execute_notebook(
-            nb,
+            select_sections(job.notebook, parameters.get("sections")),
             str(executed),
             parameters=parameters,
             kernel_name="python3",
@@ -600,18 +598,27 @@ def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
         )
     finally:
         if executed.is_file():
-            _name_no_paths(executed, job.notebook)
+            _tidy_audit_copy(executed, job.notebook)
 
 
-def _name_no_paths(executed: Path, notebook: Path) -> None:
-    """papermill records where the notebook was read and written: the template's name and the
-    report's are enough, the machine's folders are nobody's business."""
+def _tidy_audit_copy(executed: Path, notebook: Path) -> None:
+    """Leave in the executed notebook only this client's parameters, and no machine's folder.
+
+    The template's parameters cell holds the demo client's values (papermill runs it, then
+    its own cell with the client's); it keeps a comment saying where the values are. papermill
+    records the absolute paths it read and wrote: the template's name and the report's do.
+    """
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = "# Parameters: this client's are in the next cell, set by cemlab render."
+            cell.outputs = []
     record = nb.metadata.get("papermill", {})
     record["input_path"] = notebook.name
     record["output_path"] = executed.name
+    record.pop("default_parameters", None)
     nbformat.write(nb, executed)
 
 
@@ -829,6 +836,14 @@ class KernelFactory:
             "render with fewer --jobs; then render again"
         )
         return self.problem
+
+    def failure(self) -> str:
+        """Why the factory is gone when it died on its own (killed, out of memory), else ""."""
+        if self.problem:
+            return self.problem
+        if self._closed or self._process.poll() is None:
+            return ""
+        return self._death()
 
     def kill(self) -> None:
         """Kill every kernel it forked and the factory itself, now (an interrupted batch)."""
@@ -1122,8 +1137,8 @@ def render_notebook(
                 _export_slides(executed, staging / f"{name}.slides.html", title, reveal_prefix)
             except ValueError as exc:  # nbconvert: every cell hidden, no slide to show
                 raise RenderError(
-                    f"{notebook}: no slides can be made ({_one_line(str(exc))}). Fix: give the "
-                    "cells outputs or Markdown to show, or run with --no-slides"
+                    f"{notebook}: no slides can be made ({_one_line(str(exc))}). Fix: mark a "
+                    "cell as a slide (not skip or notes) in JupyterLab, or run with --no-slides"
                 ) from None
         for child in staging.iterdir():
             os.chmod(child, 0o644)
