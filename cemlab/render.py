@@ -255,13 +255,18 @@ def _prepare(
             prepared.append(failed)
             continue
         params = check.params
+        try:
+            stamp = inputs_hash(path, params.notebook_parameters(), notebook_bytes)
+        except OSError as exc:  # a file removed since it was validated
+            prepared.append(_failed(client, path, "params", f"params: {_one_line(str(exc))}"))
+            continue
         prepared.append(
             _Job(
                 client=params.client,
                 title=params.title,
                 params_path=path,
                 parameters=params.notebook_parameters(relative=True),
-                inputs_hash=inputs_hash(path, params.notebook_parameters(), notebook_bytes),
+                inputs_hash=stamp,
                 notebook=notebook,
                 reports_dir=reports_dir,
                 timeout=timeout,
@@ -299,12 +304,13 @@ def _withdraw(result: ClientResult, reports_dir: Path) -> None:
     target = reports_dir / result.client
     if not _holds_client_report(target):
         return
+    had_report = (target / "report.html").is_file()
     staging = _make_staging(reports_dir, result.client)
     try:
         _write_failed_note(staging, result)
         with _signals_deferred():
             _swap_into_place(staging, target)
-        result.previous = "withdrawn" if (target / "failed.txt").is_file() else ""
+        result.previous = "withdrawn" if had_report else ""
     except OSError as exc:
         result.reason += f"; the old report could not be withdrawn: {_one_line(str(exc))}"
     finally:
@@ -472,10 +478,8 @@ def _render_job(job: _Job) -> ClientResult:
             if factory_gone:  # its kernel died with it: say why, not "kernel died"
                 result.section, result.reason, clients_fault = "", factory_gone, False
         if result.status == "failed":
-            if _holds_client_report(target) and not clients_fault:
-                result.previous = "kept"
-                result.report = target / "report.html" if (target / "report.html").is_file() \
-                    else None
+            if (target / "report.html").is_file() and not clients_fault:
+                result.previous, result.report = "kept", target / "report.html"
                 return result
             result.previous = "withdrawn" if (target / "report.html").is_file() else ""
             _keep_failed_notebook(staging, executed)
@@ -691,14 +695,22 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` with renames only, so no half-written report is seen.
 
     ``os.replace`` cannot replace a non-empty folder, so the old one is first renamed aside
-    (the client has no folder for that instant, never a partial one) and removed afterwards.
+    (the client has no folder for that instant, never a partial one) and removed afterwards;
+    put back if the second rename fails. A run killed in between leaves it aside, under a
+    name `sweep_stale_staging` puts back at the next run.
     """
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-",
                                     dir=target.parent))
         os.replace(target, old / target.name)
-    os.replace(staging, target)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old / target.name, target)
+            shutil.rmtree(old, ignore_errors=True)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
