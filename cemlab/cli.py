@@ -7,7 +7,9 @@ A `CemlabError` is printed as its message; no traceback reaches a consultant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import select
 import sys
 from collections.abc import Sequence
 
@@ -45,8 +47,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         skip_unchanged=args.skip_unchanged,
         progress=not args.no_progress,
+        on_client=lambda client: print(client.line(), flush=True),  # a log shows progress
     )
-    print(batch.summary())
+    print(batch.tally())
     return 0 if batch.ok else 1
 
 
@@ -120,13 +123,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CemlabError as exc:
         print(f"cemlab {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"cemlab {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+    except KeyboardInterrupt as exc:  # RenderInterrupted says which signal; Ctrl-C otherwise
+        code = getattr(exc, "exit_code", 130)
+        kept = " (every earlier report is as it was)" if args.command == "render" else ""
+        with contextlib.suppress(OSError):
+            print(f"cemlab {args.command}: interrupted{kept}", file=sys.stderr)
+        return code
+    except BrokenPipeError as exc:
+        if not _stdout_is_closed():  # a pipe of our own broke: an error, not a reader gone
+            print(f"cemlab {args.command}: error: {exc}", file=sys.stderr)
+            return 1
         # the reader went away (e.g. `cemlab validate ... | head`): stop quietly, as cat does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _stdout_is_closed() -> bool:
+    """Whether nobody reads stdout any more (the reading end of its pipe was closed)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False  # not a real file (a test's capture): nothing to be closed
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 if __name__ == "__main__":

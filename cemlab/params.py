@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -62,7 +63,13 @@ def _absolute(value: str | Path, info: ValidationInfo) -> Path:
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = _base_folder(info) / path
-    return path.resolve()
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before 3.13)
+        raise ValueError(
+            f"{path} cannot be followed ({exc}). Fix: point the params file at the file itself, "
+            "not at a link that leads back to itself"
+        ) from None
 
 
 def _existing_file(value: Any, info: ValidationInfo) -> Path:
@@ -70,6 +77,12 @@ def _existing_file(value: Any, info: ValidationInfo) -> Path:
     if not isinstance(value, str | Path) or not str(value).strip():
         raise ValueError("must be a file path (text)")
     path = _absolute(value, info)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass  # said below, with where paths are relative to
+    except OSError as exc:  # a name too long, a folder we may not enter, a loop
+        raise ValueError(f"{path} cannot be read ({exc.strerror}). Fix: check the path") from None
     if path.is_dir():
         files = sorted(f.name for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
         listed = ", ".join(files[:5]) + (", ..." if len(files) > 5 else "")
@@ -307,11 +320,39 @@ class Params(_Strict):
         """The params file this was loaded from (None when built in code)."""
         return self._path
 
-    def notebook_parameters(self) -> dict[str, Any]:
-        """Plain JSON-able values (absolute paths as text) for a papermill parameters cell."""
+    def notebook_parameters(self, *, relative: bool = False) -> dict[str, Any]:
+        """Plain JSON-able values for a papermill parameters cell.
+
+        Validated again (`cemlab.report.load_report_client`), they give back these params and
+        the same `data_files`: ``previous.feedback`` carries only the keys the file gave, since
+        what it leaves out comes from the main feedback and a default sent explicitly would
+        override that. Paths are absolute text; with ``relative``, relative to the params
+        file's folder as a consultant writes them (for a notebook that is kept, such as a
+        report's audit copy, which then names no machine's folders), and ``params_file`` is
+        left for the caller to set.
+        """
         values = self.model_dump(mode="json")
+        if self.previous is not None and self.previous.feedback is not None:
+            values["previous"]["feedback"] = self.previous.feedback.model_dump(
+                mode="json", exclude_unset=True
+            )
         values["params_file"] = str(self._path) if self._path else None
+        if relative and self._path is not None:
+            folder = self._path.parent
+            for block in (values, values["feedback"], values["previous"],
+                          (values["previous"] or {}).get("feedback")):
+                for key in ("data", "instrument", "benchmark"):
+                    if block and isinstance(block.get(key), str) and Path(block[key]).is_absolute():
+                        block[key] = _relative_path(block[key], folder)
+            values["params_file"] = None
         return values
+
+
+def _relative_path(path: str, folder: Path) -> str:
+    """``path`` relative to ``folder``, always with a slash (``./x.csv``), so that it is read
+    back as a path, never as the name of a built-in instrument or benchmark."""
+    relative = Path(os.path.relpath(path, folder)).as_posix()
+    return relative if "/" in relative else f"./{relative}"
 
 
 def _check_fields(

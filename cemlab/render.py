@@ -9,8 +9,14 @@ leaves a report that looks complete)::
     reports/<client>/tables/*.csv     the result tables the report shows, and tables.xlsx
     reports/<client>/inputs.sha256    what the report was made from (for --skip-unchanged)
 
-A client that fails leaves ``reports/<client>/failed.ipynb`` (the notebook as far as it ran)
-and no ``report.html``; the batch goes on and ``index.html`` gives the reason in one line.
+Faults never pass for success and never cost a good report. A client whose params or data
+`cemlab validate` rejects fails before any kernel starts, and its old report is withdrawn: its
+folder then holds ``failed.txt`` (the reason) instead. Any other failure (a cell that raises, a
+kernel or the kernel factory that dies, a full disk) keeps the client's old report as it was;
+a client without one gets ``failed.txt`` and ``failed.ipynb`` (the notebook as far as it ran).
+An interrupt (Ctrl-C, SIGTERM) kills the run's kernels, removes its staging folders and leaves
+every report and ``index.html`` as they were; staging folders of a run that was killed outright
+are swept at the next start.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -29,15 +36,16 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from cemlab import __version__
-from cemlab.exceptions import CemlabError, RenderError
+from cemlab.exceptions import RenderError
 from cemlab.report import KEY_FIGURES_TABLE, RESPONDENTS_FIGURE
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,7 +58,25 @@ SECTION_TAG = "section:"
 NOTEBOOK_ONLY_TAG = "notebook-only"
 #: Seconds one notebook cell may run before the client fails (a hung cell must not hang a batch).
 CELL_TIMEOUT = 600
+#: Seconds the kernel factory may take to import the report's libraries and say it is ready.
+FACTORY_START_TIMEOUT = 120
+#: Seconds an interrupted batch waits for its render threads to notice their kernels are gone.
+INTERRUPT_GRACE = 10
+#: Errors a report cell raises when the client's own params or data are at fault.
+CLIENT_FAULTS = ("ParamsError", "DataError", "InstrumentError")
 _REASON_MAX = 300
+
+
+class RenderInterrupted(KeyboardInterrupt):
+    """A batch stopped by SIGINT or SIGTERM, after cleaning up; every old report is as it was.
+
+    ``exit_code`` is the shell's convention for death by that signal (130, 143).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.exit_code = 128 + signum
 
 
 @dataclass
@@ -58,7 +84,10 @@ class ClientResult:
     """What happened to one client: its status, where its report is, and its headline numbers.
 
     ``status`` is ``"ok"`` (rendered now), ``"skipped"`` (inputs unchanged, report kept) or
-    ``"failed"``; a failure carries ``reason``, one line naming the section and the error.
+    ``"failed"``; a failure carries ``reason``, one line naming the section and the error, and
+    ``previous``: ``"kept"`` (the last report stays, ``report`` points to it), ``"withdrawn"``
+    (the client's own params or data are at fault, so the last report was taken down) or ``""``
+    (there was none).
     """
 
     client: str
@@ -71,6 +100,7 @@ class ClientResult:
     respondents: int | None = None
     key_figures: dict[str, float | str] = field(default_factory=dict)
     seconds: float = 0.0
+    previous: str = ""
 
     @property
     def ok(self) -> bool:
@@ -79,7 +109,9 @@ class ClientResult:
     def line(self) -> str:
         """One line for the terminal: client, status, and the reason of a failure."""
         if self.status == "failed":
-            return f"FAILED   {self.client}: {self.reason}"
+            after = {"kept": f" (previous report kept: {self.report})",
+                     "withdrawn": " (previous report withdrawn)"}.get(self.previous, "")
+            return f"FAILED   {self.client}: {self.reason}{after}"
         if self.status == "skipped":
             return f"skipped  {self.client}: {self.report} (inputs unchanged)"
         return f"ok       {self.client}: {self.report} ({self.seconds:.1f} s)"
@@ -102,15 +134,16 @@ class BatchResult:
         return [c for c in self.clients if not c.ok]
 
     def summary(self) -> str:
-        """The lines `cemlab render` prints: one per client, a tally, and the index path last."""
-        lines = [c.line() for c in self.clients]
+        """One line per client, then the `tally`."""
+        return "\n".join([c.line() for c in self.clients] + [self.tally()])
+
+    def tally(self) -> str:
+        """The two lines `cemlab render` ends with: clients per status, and the index path."""
         counts = {s: sum(c.status == s for c in self.clients) for s in ("ok", "skipped", "failed")}
-        lines.append(
+        return (
             f"{counts['ok']} rendered, {counts['skipped']} skipped, {counts['failed']} failed "
-            f"in {self.seconds:.1f} s"
+            f"in {self.seconds:.1f} s\nindex: {self.index}"
         )
-        lines.append(f"index: {self.index}")
-        return "\n".join(lines)
 
 
 @dataclass
@@ -120,12 +153,43 @@ class _Job:
     client: str
     title: str
     params_path: Path
+    #: what the notebook gets: paths relative to the params file, so none outlives the run
     parameters: dict[str, Any]
     inputs_hash: str
     notebook: Path
     reports_dir: Path
     timeout: int
     kernels: KernelFactory | None = None
+    run: _Run | None = None
+
+
+class _Run:
+    """What the threads of one batch share: whether it was interrupted, and its staging folders.
+
+    A swap into place happens under ``swap_lock`` and only while the run is not cancelled, so
+    an interrupt either comes after a complete swap or prevents it; ``staging`` lets the main
+    thread remove what a thread still stuck on a dead kernel has not removed yet.
+    """
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+        self.swap_lock = threading.Lock()
+        self.staging: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def add(self, staging: Path) -> None:
+        with self._lock:
+            self.staging.add(staging)
+
+    def discard(self, staging: Path) -> None:
+        with self._lock:
+            self.staging.discard(staging)
+
+    def remove_staging(self) -> None:
+        with self._lock:
+            left, self.staging = list(self.staging), set()
+        for staging in left:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 # --- collecting and validating params -------------------------------------------------------
@@ -155,45 +219,54 @@ def collect_params_paths(paths: Iterable[str | Path]) -> list[Path]:
 def _prepare(
     paths: Sequence[Path], reports_dir: Path, notebook: Path, timeout: int
 ) -> list[_Job | ClientResult]:
-    """Validate every params file before any kernel starts.
+    """Validate every params file and its data, as `cemlab validate` does, before any kernel.
 
-    Returns one entry per path, in order: a `_Job` to render, or a failed `ClientResult`
-    carrying the params error in one line.
+    Returns one entry per path, in order: a `_Job` to render, or a failed `ClientResult` with
+    the first problem `validate_params_file` found, in one line. Such a client's old report is
+    withdrawn (`_withdraw`): it no longer stands for what its params and data say.
     """
-    from cemlab.params import load_params
+    from cemlab.validate import validate_params_file
 
     prepared: list[_Job | ClientResult] = []
     seen: dict[str, Path] = {}
     notebook_bytes = notebook.read_bytes()
     for path in paths:
+        client = _client_slug(path)
+        if client in seen:  # the folder is the other file's: leave it alone
+            prepared.append(_failed(
+                client, path, "params",
+                f"params: {path}: client {client!r} is also rendered from {seen[client]}. Fix: "
+                "give each client its own slug",
+            ))
+            continue
+        seen[client] = path
         try:
-            params = load_params(path)
-            if params.client in seen:
-                raise RenderError(
-                    f"{path}: client {params.client!r} is also rendered from {seen[params.client]}."
-                    " Fix: give each client its own slug"
-                )
-            seen[params.client] = path
-            parameters = dict(params.notebook_parameters())
-        except Exception as exc:  # a params problem fails this client only, never the batch
-            message = str(exc) if isinstance(exc, CemlabError) else f"{type(exc).__name__}: {exc}"
-            prepared.append(
-                ClientResult(
-                    client=path.stem,
-                    params_path=path,
-                    status="failed",
-                    section="params",
-                    reason=f"params: {_one_line(message)}",
-                )
-            )
+            check = validate_params_file(path)
+            if check.params is not None and check.params.client != client:
+                raise RenderError(f"{path}: read client {check.params.client!r} as {client!r}")
+        except Exception as exc:  # a bug in validation fails this client only, never the batch
+            check, problem = None, f"{type(exc).__name__}: {exc}"
+        if check is None or not check.ok:
+            section = "params" if check is None or check.params is None else "data"
+            problem = check.problems[0] if check is not None else problem
+            reason = _one_line(problem if section == "data" else f"params: {problem}")
+            failed = _failed(client, path, section, reason)
+            _withdraw(failed, reports_dir)
+            prepared.append(failed)
+            continue
+        params = check.params
+        try:
+            stamp = inputs_hash(path, params.notebook_parameters(), notebook_bytes)
+        except OSError as exc:  # a file removed since it was validated
+            prepared.append(_failed(client, path, "params", f"params: {_one_line(str(exc))}"))
             continue
         prepared.append(
             _Job(
                 client=params.client,
                 title=params.title,
                 params_path=path,
-                parameters=parameters,
-                inputs_hash=inputs_hash(path, parameters, notebook_bytes),
+                parameters=params.notebook_parameters(relative=True),
+                inputs_hash=stamp,
                 notebook=notebook,
                 reports_dir=reports_dir,
                 timeout=timeout,
@@ -202,12 +275,69 @@ def _prepare(
     return prepared
 
 
+def _client_slug(path: Path) -> str:
+    """The client a params file is for: its ``client`` key when that is a valid slug, else the
+    file's name (a params file too broken to say whose it is)."""
+    from cemlab.instrument import SLUG_PATTERN
+
+    with contextlib.suppress(Exception):
+        import yaml
+
+        slug = yaml.safe_load(path.read_text(encoding="utf-8")).get("client")
+        slug = str(slug) if isinstance(slug, int) and not isinstance(slug, bool) else slug
+        if isinstance(slug, str) and re.fullmatch(SLUG_PATTERN, slug):
+            return slug
+    return path.stem
+
+
+def _failed(client: str, path: Path, section: str, reason: str) -> ClientResult:
+    return ClientResult(client=client, params_path=path, status="failed", section=section,
+                        reason=reason)
+
+
+def _withdraw(result: ClientResult, reports_dir: Path) -> None:
+    """Replace a client's last report by ``failed.txt`` giving the reason, in one swap.
+
+    Only a folder that holds a cemlab client report is touched (``report.html`` or a
+    ``failed.*``); anything else by the client's name is left as it is.
+    """
+    target = reports_dir / result.client
+    if not _holds_client_report(target):
+        return
+    had_report = (target / "report.html").is_file()
+    staging = _make_staging(reports_dir, result.client)
+    try:
+        _write_failed_note(staging, result)
+        with _signals_deferred():
+            _swap_into_place(staging, target)
+        result.previous = "withdrawn" if had_report else ""
+    except OSError as exc:
+        result.reason += f"; the old report could not be withdrawn: {_one_line(str(exc))}"
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _holds_client_report(folder: Path) -> bool:
+    return any((folder / name).is_file()
+               for name in ("report.html", "inputs.sha256", "failed.txt", "failed.ipynb"))
+
+
+def _write_failed_note(staging: Path, result: ClientResult) -> None:
+    (staging / "failed.txt").write_text(
+        f"{result.client}: not rendered: {result.reason}\n"
+        f"params: {result.params_path.name}\n"
+        f"failed at: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}\n",
+        encoding="utf-8",
+    )
+
+
 def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: bytes) -> str:
     """A SHA-256 of everything a report is made from.
 
     The params file, every file the notebook parameters name (data, feedback, previous wave,
-    a custom instrument), the notebook, the report templates, and the cemlab version (a new
-    release may compute differently; between releases, render without ``--skip-unchanged``).
+    a custom instrument or benchmark), the notebook, the report templates, and the cemlab
+    version (a new release may compute differently; between releases, render without
+    ``--skip-unchanged``). Only the path fields are read as files: a title is never a path.
     """
     digest = hashlib.sha256()
 
@@ -221,24 +351,32 @@ def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: b
         if name == "tables_dir":
             continue
         add(f"parameter:{name}", repr(value).encode())
-        for text in _strings_in(value):
-            if text and Path(text).is_file():
-                add(f"file:{name}", Path(text).read_bytes())
+    for name, path in _input_files(parameters):
+        add(f"file:{name}", Path(path).read_bytes())
     for template in sorted(TEMPLATES_DIR.iterdir()):
         add(f"template:{template.name}", template.read_bytes())
     return digest.hexdigest()
 
 
-def _strings_in(value: Any) -> Iterable[str]:
-    """Every string inside a parameter value (``feedback: {data: ...}`` holds a path too)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings_in(item)
+#: The parameters that name a file: a client's data, and a custom instrument or benchmark
+#: (a built-in one is a name, not an absolute path). Feedback and previous wave nest them.
+_PATH_FIELDS = ("data", "instrument", "benchmark")
+
+
+def _input_files(parameters: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(parameter, absolute path)`` of every file ``parameters`` name."""
+    blocks = [("", parameters)]
+    for name in ("feedback", "previous"):
+        if isinstance(parameters.get(name), dict):
+            blocks.append((f"{name}.", parameters[name]))
+    previous = parameters.get("previous")
+    if isinstance(previous, dict) and isinstance(previous.get("feedback"), dict):
+        blocks.append(("previous.feedback.", previous["feedback"]))
+    for prefix, block in blocks:
+        for key in _PATH_FIELDS:
+            value = block.get(key)
+            if isinstance(value, str) and Path(value).is_absolute():
+                yield prefix + key, value
 
 
 # --- one client -----------------------------------------------------------------------------
@@ -259,6 +397,7 @@ def render_client(
     """
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
+    _check_reports_dir(reports_dir)
     [prepared] = _prepare([Path(params_path).resolve()], reports_dir, notebook, timeout)
     if isinstance(prepared, ClientResult):
         return prepared
@@ -305,40 +444,108 @@ def _render_job(job: _Job) -> ClientResult:
     """Execute, export and swap one client's report into place; never raises for the client.
 
     Everything is written to a hidden staging folder beside the target, which replaces the
-    client's folder only at the end: success or failure, the folder then says which it was
-    (``report.html`` or ``failed.ipynb``), and an interrupted run leaves the old folder as it was.
+    client's folder only when it holds a complete report, or, for a client without a report to
+    keep, ``failed.txt`` and ``failed.ipynb``. A failure that is not the client's own data or
+    params keeps the old report (see the module docstring); an interrupted run swaps nothing.
     """
     started = time.perf_counter()
-    job.reports_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{job.client}.rendering-", dir=job.reports_dir))
-    staging.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be shared
+    target = job.reports_dir / job.client
     result = ClientResult(
         client=job.client, params_path=job.params_path, status="failed", title=job.title
     )
+    if job.run is not None and job.run.cancelled.is_set():
+        result.reason = "interrupted before it started; the previous report, if any, is as it was"
+        return result
+    staging = _make_staging(job.reports_dir, job.client)
+    if job.run is not None:
+        job.run.add(staging)
     executed = staging / "report.ipynb"
     try:
+        clients_fault = False
         try:
             tables = staging / "tables"
             tables.mkdir()
             _execute(job, executed, tables, cwd=staging)
             _export_html(executed, staging / "report.html", job.title)
             (staging / "inputs.sha256").write_text(job.inputs_hash + "\n")
+            _check_complete(staging)
             result.respondents, result.key_figures = _read_key_figures(tables)
             result.status = "ok"
-            result.report = job.reports_dir / job.client / "report.html"
         except Exception as exc:  # the client fails; the batch goes on
-            result.status, result.report = "failed", None
             result.section, result.reason = _explain_failure(exc, executed)
+            clients_fault = _is_clients_fault(exc)
+            factory_gone = job.kernels.failure() if job.kernels is not None else ""
+            if factory_gone:  # its kernel died with it: say why, not "kernel died"
+                result.section, result.reason, clients_fault = "", factory_gone, False
+        if result.status == "failed":
+            if (target / "report.html").is_file() and not clients_fault:
+                result.previous, result.report = "kept", target / "report.html"
+                return result
+            result.previous = "withdrawn" if (target / "report.html").is_file() else ""
             _keep_failed_notebook(staging, executed)
+            _write_failed_note(staging, result)
         try:
-            _swap_into_place(staging, job.reports_dir / job.client)
+            swapped = _swap_unless_cancelled(staging, target, job.run)
         except OSError as exc:
-            result.status, result.report = "failed", None
+            result.status, result.report, result.previous = "failed", None, (
+                "kept" if (target / "report.html").is_file() else "")
             result.reason = f"could not move the report into place: {_one_line(str(exc))}"
+            return result
+        if not swapped:
+            result.status, result.previous = "failed", ""
+            result.reason = "interrupted; the previous report, if any, is as it was"
+        elif result.status == "ok":
+            result.report = target / "report.html"
     finally:  # also on Ctrl-C: the staging folder never outlives the run
         shutil.rmtree(staging, ignore_errors=True)
-    result.seconds = time.perf_counter() - started
+        if job.run is not None:
+            job.run.discard(staging)
+        result.seconds = time.perf_counter() - started
     return result
+
+
+def _make_staging(reports_dir: Path, client: str) -> Path:
+    """A new hidden folder beside the client's; its name carries this process's id, so that a
+    later run can tell it from the folder of a run still going (`sweep_stale_staging`)."""
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{client}.rendering-{os.getpid()}-", dir=reports_dir)
+    )
+    staging.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be shared
+    return staging
+
+
+#: What a rendered report folder holds; one without all of them is never swapped in as ok.
+REPORT_FILES = ("report.html", "report.ipynb", "inputs.sha256", f"tables/{KEY_FIGURES_TABLE}.csv")
+
+
+def _check_complete(staging: Path) -> None:
+    missing = [name for name in REPORT_FILES if not (staging / name).is_file()]
+    if missing or not (staging / "report.html").stat().st_size:
+        raise RenderError(
+            f"the report is incomplete ({', '.join(missing) or 'empty report.html'} missing). "
+            "Fix: the notebook must end with tables.save()"
+        )
+
+
+def _is_clients_fault(exc: BaseException) -> bool:
+    """Whether a report cell failed on the client's own params or data (not on cemlab, a
+    kernel or the machine): only then is the client's last report withdrawn."""
+    from papermill.exceptions import PapermillExecutionError
+
+    return isinstance(exc, PapermillExecutionError) and exc.ename in CLIENT_FAULTS
+
+
+def _swap_unless_cancelled(staging: Path, target: Path, run: _Run | None) -> bool:
+    """`_swap_into_place`, unless the run was interrupted; True when swapped."""
+    with _signals_deferred():
+        if run is None:
+            _swap_into_place(staging, target)
+            return True
+        with run.swap_lock:
+            if run.cancelled.is_set():
+                return False
+            _swap_into_place(staging, target)
+            return True
 
 
 def _kernel_manager_class(factory: KernelFactory | None) -> type:
@@ -365,23 +572,58 @@ def _kernel_manager_class(factory: KernelFactory | None) -> type:
 
 
 def _execute(job: _Job, executed: Path, tables: Path, cwd: Path) -> None:
+    """Run the client's notebook in ``cwd`` with its parameters, and tidy the executed copy.
+
+    The kernel runs in the staging folder, which becomes the client's report folder, so the
+    parameters name it and the params file relative to there: the audit copy ``report.ipynb``
+    names no absolute path, and re-runs where it lies (`_tidy_audit_copy`).
+    """
     import papermill
 
-    parameters = dict(job.parameters, tables_dir=str(tables))
-    papermill.execute_notebook(
-        select_sections(job.notebook, parameters.get("sections")),
-        str(executed),
-        parameters=parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        request_save_on_cell_execute=False,
-        execution_timeout=job.timeout,
-        kernel_manager_class=_kernel_manager_class(job.kernels),
-        shutdown_kernel="immediate",  # its work is saved; waiting for a clean exit buys nothing
-        # The kernel's working folder. Not papermill's ``cwd``: that changes this whole
-        # process's folder, which other clients' threads share.
-        resources={"metadata": {"path": str(cwd)}},
+    parameters = dict(
+        job.parameters,
+        params_file=os.path.relpath(job.params_path, cwd),
+        tables_dir=os.path.relpath(tables, cwd),
     )
+    try:
+        papermill.execute_notebook(
+            select_sections(job.notebook, parameters.get("sections")),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=job.timeout,
+            kernel_manager_class=_kernel_manager_class(job.kernels),
+            shutdown_kernel="immediate",  # its work is saved; a clean exit buys nothing
+            # The kernel's working folder. Not papermill's ``cwd``: that changes this whole
+            # process's folder, which other clients' threads share.
+            resources={"metadata": {"path": str(cwd)}},
+        )
+    finally:
+        if executed.is_file():
+            _tidy_audit_copy(executed, job.notebook)
+
+
+def _tidy_audit_copy(executed: Path, notebook: Path) -> None:
+    """Leave in the executed notebook only this client's parameters, and no machine's folder.
+
+    The template's parameters cell holds the demo client's values (papermill runs it, then
+    its own cell with the client's); it keeps a comment saying where the values are. papermill
+    records the absolute paths it read and wrote: the template's name and the report's do.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = "# Parameters: this client's are in the next cell, set by cemlab render."
+            cell.outputs = []
+    record = nb.metadata.get("papermill", {})
+    record["input_path"] = notebook.name
+    record["output_path"] = executed.name
+    record.pop("default_parameters", None)
+    nbformat.write(nb, executed)
 
 
 def select_sections(notebook: Path, sections: Sequence[str] | None) -> Any:
@@ -453,13 +695,22 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` with renames only, so no half-written report is seen.
 
     ``os.replace`` cannot replace a non-empty folder, so the old one is first renamed aside
-    (the client has no folder for that instant, never a partial one) and removed afterwards.
+    (the client has no folder for that instant, never a partial one) and removed afterwards;
+    put back if the second rename fails. A run killed in between leaves it aside, under a
+    name `sweep_stale_staging` puts back at the next run.
     """
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-",
+                                    dir=target.parent))
         os.replace(target, old / target.name)
-    os.replace(staging, target)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old / target.name, target)
+            shutil.rmtree(old, ignore_errors=True)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -502,54 +753,168 @@ class KernelFactory:
     copy-on-write. Every kernel is a new process forked from a parent that never runs a
     client's code, so nothing passes from one client's report to another's. Linux only
     (`available`); elsewhere each client starts an ordinary kernel.
+
+    The factory runs in a session of its own, so a Ctrl-C at the terminal reaches the batch
+    alone, which then ends the kernels itself (`kill`). It is started with ``-P`` (no current
+    folder on ``sys.path``: a folder named ``cemlab`` where render runs must not shadow the
+    installed package) and must say which cemlab it imported before it serves (``ready``).
+    A factory that dies makes every client that asks for a kernel fail with the reason.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, start_timeout: float = FACTORY_START_TIMEOUT) -> None:
         self._lock = threading.Lock()
+        self._pids: set[int] = set()
+        self._closed = False
+        # a file, not a pipe: a factory that writes warnings must never block on a full pipe
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         self._process = subprocess.Popen(
-            [sys.executable, "-c", "from cemlab.render import _serve_kernels; _serve_kernels()"],
+            [sys.executable, "-P", "-c",
+             "from cemlab.render import _serve_kernels; _serve_kernels()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self._stderr,
             text=True,
+            start_new_session=True,
         )
+        self.problem = ""
+        try:
+            ready = self._reply(start_timeout, "start")
+            expected = str(PACKAGE_DIR / "__init__.py")
+            if ready.get("cemlab") != expected:
+                raise RenderError(
+                    f"the kernel factory imported cemlab from {ready.get('cemlab')}, not "
+                    f"{expected}. Fix: reinstall cemlab in this environment"
+                )
+        except RenderError as exc:
+            self.problem = str(exc)
+            self.kill()
 
     @staticmethod
     def available() -> bool:
         return sys.platform == "linux"
 
-    def fork(self, connection_file: str, cwd: str) -> int:
-        """Fork a kernel that reads ``connection_file`` and runs in ``cwd``; return its pid."""
-        assert self._process.stdin is not None and self._process.stdout is not None
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def fork(self, connection_file: str, cwd: str, timeout: float = 60) -> int:
+        """Fork a kernel that reads ``connection_file`` and runs in ``cwd``; return its pid.
+
+        Raises `RenderError` saying why when the factory is gone or does not answer.
+        """
+        assert self._process.stdin is not None
         with self._lock:
-            self._process.stdin.write(json.dumps({"connection_file": connection_file,
-                                                  "cwd": cwd}) + "\n")
-            self._process.stdin.flush()
-            reply = self._process.stdout.readline()
-        if not reply:
-            raise RenderError("the kernel factory stopped")
-        return int(json.loads(reply)["pid"])
+            if self.problem or self._closed:
+                raise RenderError(self.problem or "the kernel factory was stopped")
+            try:
+                self._process.stdin.write(json.dumps({"connection_file": connection_file,
+                                                      "cwd": cwd}) + "\n")
+                self._process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                raise RenderError(self._death()) from None
+            pid = int(self._reply(timeout, "fork a kernel")["pid"])
+            self._pids.add(pid)
+        return pid
+
+    def _reply(self, timeout: float, doing: str) -> dict[str, Any]:
+        """The factory's next line, within ``timeout`` seconds."""
+        assert self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
+        if not ready:
+            self.kill()
+            raise RenderError(
+                f"the kernel factory did not {doing} within {timeout:g} s. Fix: check the "
+                "machine's load and memory, then render again"
+            )
+        line = self._process.stdout.readline()
+        if not line:
+            raise RenderError(self._death())
+        return json.loads(line)
+
+    def _death(self) -> str:
+        """Why the factory is gone, for every client still waiting on it."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+        code = self._process.returncode
+        how = (f"killed by {signal.Signals(-code).name}" if code is not None and code < 0
+               else f"exit code {code}")
+        last = ""
+        with contextlib.suppress(OSError, ValueError):
+            self._stderr.seek(0)
+            lines = [ln for ln in self._stderr.read().splitlines() if ln.strip()]
+            last = f": {_one_line(lines[-1])}" if lines else ""
+        self.problem = (
+            f"the kernel factory stopped ({how}{last}). Fix: if the machine ran out of memory, "
+            "render with fewer --jobs; then render again"
+        )
+        return self.problem
+
+    def failure(self) -> str:
+        """Why the factory is gone when it died on its own (killed, out of memory), else ""."""
+        if self.problem:
+            return self.problem
+        if self._closed or self._process.poll() is None:
+            return ""
+        return self._death()
+
+    def kill(self) -> None:
+        """Kill every kernel it forked and the factory itself, now (an interrupted batch)."""
+        self._closed = True
+        for pid in list(self._pids):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self._process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
 
     def close(self) -> None:
-        """Stop the factory (its kernels have been shut down by then; they exit with it)."""
-        if self._process.stdin is not None:
-            self._process.stdin.close()
+        """Stop the factory (its kernels have been shut down by then; they exit with it).
+
+        Never raises: a factory that died on its own has already failed its clients.
+        """
+        self._closed = True
+        with contextlib.suppress(OSError, ValueError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            self.kill()
+        for stream in (self._process.stdout, self._stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if stream is not None:
+                    stream.close()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``): a
+    batch killed outright (SIGKILL) leaves no factory, and a factory no kernel, behind."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _serve_kernels() -> None:
-    """The factory's main loop: import, say ``ready``, then fork one kernel per request line."""
+    """The factory's main loop: import, say ``ready``, then fork one kernel per request line.
+
+    stdout carries only the replies; stderr is read by the batch only once the factory died.
+    """
     import importlib
 
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the batch died before we asked
+        os._exit(1)
     for name in KERNEL_PRELOAD:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the kernels and the batch
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the batch, which kills us
+    cemlab = sys.modules.get("cemlab")
+    print(json.dumps({"ready": True, "cemlab": getattr(cemlab, "__file__", None)}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
@@ -561,6 +926,7 @@ def _serve_kernels() -> None:
 def _run_forked_kernel(connection_file: str, cwd: str) -> None:
     """In the forked child: become an ordinary ipykernel for one client; never return."""
     try:
+        _die_with_parent()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -575,6 +941,22 @@ def _run_forked_kernel(connection_file: str, cwd: str) -> None:
         os._exit(0)
 
 
+def _is_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process: not gone, and not a zombie waiting to be reaped (a
+    kernel whose factory was killed is one until the system reaps it)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 class _ForkedKernel:
     """The `subprocess.Popen` surface jupyter_client uses, for a kernel that is not our child."""
 
@@ -585,11 +967,8 @@ class _ForkedKernel:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0  # gone; the factory reaped it, its status is not ours
+        if self.returncode is None and not _is_running(self.pid):
+            self.returncode = 0  # gone; the factory reaped it, its status is not ours
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -717,12 +1096,18 @@ def render_notebook(
     if not source.is_file():
         raise RenderError(f"{notebook}: no such notebook")
     try:
-        nbformat.validate(nbformat.read(source, as_version=4))
+        nb = nbformat.read(source, as_version=4)
+        nbformat.validate(nb)
     except Exception as exc:  # not JSON, not a notebook, not UTF-8: nbformat says which
         raise RenderError(
             f"{notebook}: not a Jupyter notebook ({_one_line(str(exc))}). Fix: give an .ipynb "
             "file saved by JupyterLab"
         ) from None
+    if not any(cell.source.strip() for cell in nb.cells):
+        raise RenderError(
+            f"{notebook}: the notebook is empty, there is nothing to present. Fix: open it in "
+            "JupyterLab, check it holds the cells you meant, and save it"
+        )
     name = source.stem
     target = Path(output_dir).resolve() / name
     if any((target / f).exists() for f in ("report.html", "failed.ipynb", "inputs.sha256")):
@@ -731,7 +1116,9 @@ def render_notebook(
             "another folder with --reports"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.rendering-", dir=target.parent))
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{name}.rendering-{os.getpid()}-", dir=target.parent)
+    )
     try:
         executed = staging / f"{name}.ipynb"
         try:
@@ -758,11 +1145,18 @@ def render_notebook(
         title = _notebook_title(executed) or name
         _export_html(executed, staging / f"{name}.html", title)
         if slides:
-            _export_slides(executed, staging / f"{name}.slides.html", title, reveal_prefix)
+            try:
+                _export_slides(executed, staging / f"{name}.slides.html", title, reveal_prefix)
+            except ValueError as exc:  # nbconvert: every cell hidden, no slide to show
+                raise RenderError(
+                    f"{notebook}: no slides can be made ({_one_line(str(exc))}). Fix: mark a "
+                    "cell as a slide (not skip or notes) in JupyterLab, or run with --no-slides"
+                ) from None
         for child in staging.iterdir():
             os.chmod(child, 0o644)
         os.chmod(staging, 0o755)  # mkdtemp makes it private; the folder is meant to be shared
-        _swap_into_place(staging, target)
+        with _signals_deferred():
+            _swap_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return sorted(target.iterdir())
@@ -824,10 +1218,15 @@ def _format_figure(value: float | str) -> str:
 
 def _write_atomically(path: Path, text: str) -> None:
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; the index is meant to be shared
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the index is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, an interrupt: the old index stays, no stray file
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 # --- a batch --------------------------------------------------------------------------------
@@ -850,6 +1249,7 @@ def render_batch(
     *,
     notebook: str | Path = DEFAULT_NOTEBOOK,
     timeout: int = CELL_TIMEOUT,
+    on_client: Callable[[ClientResult], None] | None = None,
 ) -> BatchResult:
     """Render every client's report, ``jobs`` at a time, then write ``reports/index.html``.
 
@@ -866,10 +1266,21 @@ def render_batch(
         Keep a client's report when the hash of its inputs matches the last render.
     progress
         Show a progress bar of clients done on stderr (only when stderr is a terminal).
+    on_client
+        Called with each client's result as soon as it is known (``cemlab render`` prints its
+        line, so a log shows progress).
 
     Returns
     -------
     A `BatchResult`; ``ok`` is False when any client failed. Client failures never raise.
+
+    Raises
+    ------
+    RenderError
+        The reports folder cannot be written, or no params file was found.
+    RenderInterrupted
+        SIGINT or SIGTERM (when called from the main thread): the run's kernels were killed,
+        its staging folders removed, and every report and the index are as they were.
     """
     started = time.perf_counter()
     if jobs is not None and jobs < 1:
@@ -877,44 +1288,162 @@ def render_batch(
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
     params_paths = collect_params_paths(paths)
-    prepared = _prepare(params_paths, reports_dir, notebook, timeout)
-    results: list[ClientResult | None] = [
-        p if isinstance(p, ClientResult) else None for p in prepared
-    ]
-    todo = [(i, p) for i, p in enumerate(prepared) if isinstance(p, _Job)]
-    if skip_unchanged:
-        for i, job in list(todo):
-            kept = _unchanged_result(job)
-            if kept is not None:
-                results[i] = kept
-                todo.remove((i, job))
-    workers = min(jobs or default_jobs(), max(1, len(todo)))
-    kernels = KernelFactory() if todo and KernelFactory.available() else None
-    bar = _progress_bar(total=len(prepared), enabled=progress)
-    bar.update(len(prepared) - len(todo))
-    try:
-        for _, job in todo:
-            job.kernels = kernels
-        for i, result in _run_in_pool(todo, workers):
-            results[i] = result
-            bar.update()
-    finally:
-        bar.close()
-        if kernels is not None:
-            kernels.close()
-    done = [r for r in results if r is not None]
-    index = write_index(done, reports_dir)
+    _check_reports_dir(reports_dir)
+    sweep_stale_staging(reports_dir)
+    run = _Run()
+    kernels: KernelFactory | None = None
+    with _cancel_on_signals(run, lambda: kernels):
+        prepared = _prepare(params_paths, reports_dir, notebook, timeout)
+        results: list[ClientResult | None] = [
+            p if isinstance(p, ClientResult) else None for p in prepared
+        ]
+        todo = [(i, p) for i, p in enumerate(prepared) if isinstance(p, _Job)]
+        if skip_unchanged:
+            for i, job in list(todo):
+                kept = _unchanged_result(job)
+                if kept is not None:
+                    results[i] = kept
+                    todo.remove((i, job))
+        bar = _progress_bar(total=len(prepared), enabled=progress)
+        _announce([r for r in results if r is not None], on_client, bar)
+        bar.update(len(prepared) - len(todo))
+        workers = min(jobs or default_jobs(), max(1, len(todo)))
+        try:
+            if todo and KernelFactory.available():
+                kernels = KernelFactory()
+            for _, job in todo:
+                job.kernels, job.run = kernels, run
+            with contextlib.closing(_run_in_pool(todo, workers, run)) as finished:
+                for i, result in finished:
+                    results[i] = result
+                    _announce([result], on_client, bar)
+                    bar.update()
+        finally:
+            bar.close()
+            if kernels is not None:
+                kernels.close()
+        done = [r for r in results if r is not None]
+        index = write_index(done, reports_dir)
     return BatchResult(clients=done, index=index, seconds=time.perf_counter() - started)
 
 
-def _run_in_pool(todo: list[tuple[int, _Job]], workers: int) -> Iterable[tuple[int, ClientResult]]:
+def _announce(results: list[ClientResult], on_client: Callable[[ClientResult], None] | None,
+              bar: Any) -> None:
+    if on_client is None:
+        return
+    with bar.external_write_mode():
+        for result in results:
+            on_client(result)
+
+
+def _check_reports_dir(reports_dir: Path) -> None:
+    """The reports folder exists (made if need be) and this process may write in it."""
+    if reports_dir.exists() and not reports_dir.is_dir():
+        raise RenderError(
+            f"{reports_dir} is a file, not a folder. Fix: give another --reports folder, or "
+            "move that file away"
+        )
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".cemlab-write-test-", dir=reports_dir)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise RenderError(
+            f"{reports_dir}: cannot write reports there ({exc.strerror or exc}). Fix: give a "
+            "folder you may write in with --reports, or ask for write access to this one"
+        ) from None
+
+
+_STAGING_NAME = re.compile(r"^\.(?P<client>.+)\.(?P<kind>rendering|old)-(?P<pid>\d+)-[^/]+$")
+
+
+def sweep_stale_staging(reports_dir: str | Path) -> list[Path]:
+    """Remove the staging folders that runs killed outright (SIGKILL, power loss) left behind.
+
+    A folder is stale when the process whose id its name carries is no longer running. An old
+    report set aside for a swap (``.<client>.old-*``) is put back when the client has no folder
+    (the run died between the two renames), else removed. Returns what was swept.
+    """
+    reports_dir = Path(reports_dir)
+    swept = []
+    for entry in sorted(reports_dir.iterdir()):
+        match = _STAGING_NAME.match(entry.name)
+        if not match or not entry.is_dir() or _is_running(int(match["pid"])):
+            continue
+        client = match["client"]
+        aside = entry / client
+        with contextlib.suppress(OSError):
+            if match["kind"] == "old" and aside.is_dir() and not (reports_dir / client).exists():
+                os.replace(aside, reports_dir / client)
+            shutil.rmtree(entry)
+            swept.append(entry)
+    return swept
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is done, then deliver them: a swap the main
+    thread makes is never cut between its two renames. Outside the main thread: no effect."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: held.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)
+
+
+@contextlib.contextmanager
+def _cancel_on_signals(run: _Run, kernels: Callable[[], KernelFactory | None]) -> Iterator[None]:
+    """While a batch runs, SIGINT and SIGTERM cancel it: no further swap, every kernel killed,
+    and `RenderInterrupted` raised in the main thread, which then cleans up (`_run_in_pool`).
+
+    Outside the main thread signals cannot be handled; the caller's own handling applies.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def cancel(signum: int, frame: Any) -> None:
+        if run.cancelled.is_set():
+            return  # a second Ctrl-C must not interrupt the clean-up
+        with run.swap_lock:  # a swap under way completes; none starts after this
+            run.cancelled.set()
+        factory = kernels()
+        if factory is not None:
+            factory.kill()
+        raise RenderInterrupted(signum)
+
+    previous = {signum: signal.signal(signum, cancel) for signum in (signal.SIGINT,
+                                                                     signal.SIGTERM)}
+    try:
+        yield
+    except RenderInterrupted:
+        run.remove_staging()
+        raise
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run_in_pool(
+    todo: list[tuple[int, _Job]], workers: int, run: _Run | None = None
+) -> Iterable[tuple[int, ClientResult]]:
     """Yield ``(position, result)`` as clients finish, ``workers`` clients at a time.
 
     Threads suffice: each client's notebook runs in its own kernel process, so the work that
     dominates (starting the kernel, importing the analysis libraries, the analyses) is already
     parallel; the thread only waits on the kernel and exports the HTML. Threads also need no
     ``if __name__ == "__main__"`` guard in a user's script and start instantly.
-    On Ctrl-C the kernels get the interrupt too, so running clients end quickly, unrendered.
+    On an interrupt the kernels are already dead: pending clients are cancelled and running
+    ones get `INTERRUPT_GRACE` seconds to notice, swap nothing and remove their staging folder.
     """
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cemlab-render")
     futures = {pool.submit(_render_job, job): (i, job) for i, job in todo}
@@ -922,8 +1451,13 @@ def _run_in_pool(todo: list[tuple[int, _Job]], workers: int) -> Iterable[tuple[i
         for future in as_completed(futures):
             i, job = futures[future]
             yield i, _result_of(future, job)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # an interrupt, or the caller stopped reading
+        if run is not None:
+            run.cancelled.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        wait_for_futures(futures, timeout=INTERRUPT_GRACE)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _result_of(future: Future[ClientResult], job: _Job) -> ClientResult:

@@ -11,7 +11,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cemlab.exceptions import CemlabError
+from pydantic import ValidationError
+
+from cemlab.benchmarks import COLUMNS as BENCHMARK_COLUMNS
+from cemlab.benchmarks import load_benchmark
+from cemlab.exceptions import CemlabError, ParamsError
+from cemlab.instrument import describe_validation_error
 from cemlab.io import answer_fields
 from cemlab.params import Params, data_files, load_params
 from cemlab.survey import IssueGroup, Survey
@@ -212,6 +217,43 @@ class ValidationReport:
         return "\n".join(lines)
 
 
+def as_the_report_reads(params: Params) -> Params:
+    """``params`` validated again from `Params.notebook_parameters`, as the report notebook
+    does (`cemlab.report.load_report_client`): what it would read differently, it reads here.
+    """
+    from cemlab.report import NOTEBOOK_ONLY_PARAMETERS
+
+    values = params.notebook_parameters()
+    values = {k: v for k, v in values.items() if k not in NOTEBOOK_ONLY_PARAMETERS}
+    try:
+        again = Params.model_validate(values)
+    except ValidationError as exc:
+        raise ParamsError(
+            f"{params.path}: the report would read these params differently: "
+            f"{describe_validation_error(exc, values)}"
+        ) from None
+    again._path = params.path
+    return again
+
+
+def _load_benchmark(params: Params) -> None:
+    """The benchmark the scorecard compares with must be one (`load_benchmark`)."""
+    try:
+        load_benchmark(params.benchmark)
+    except CemlabError as exc:
+        raise ParamsError(f"{params.path}: benchmark: {exc}") from None
+    except Exception as exc:  # not text, not a table at all
+        raise ParamsError(
+            f"{params.path}: benchmark: {params.benchmark} is not a benchmark CSV "
+            f"({type(exc).__name__}: {_first_line(exc)}). Fix: give a CSV with the columns "
+            f"{', '.join(BENCHMARK_COLUMNS)}, or a built-in benchmark name"
+        ) from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:200]
+
+
 def params_path_problem(path: str | Path) -> str | None:
     """Why ``path`` cannot be a params file (missing, or a folder); None when it is a file.
 
@@ -240,14 +282,18 @@ def params_path_problem(path: str | Path) -> str | None:
 
 
 def validate_params_file(path: str | Path) -> ValidationReport:
-    """Load a params file and every data file it names; report quality and analysability.
+    """Load a params file and everything a report on it loads; report quality and analysability.
 
+    What `cemlab render` loads, through the same functions: the params as the report notebook
+    reads them back from render's parameters (`as_the_report_reads`), every data file, and the
+    benchmark. `cemlab render` renders a client only when this is ok, so the two always agree.
     Never raises a `CemlabError`: a params or data error becomes the report's reason for not
     being ok, its message (file, row, column, value, fix) shown in the summary.
     """
     report = ValidationReport(params_file=Path(path))
     try:
-        params = load_params(path)
+        params = as_the_report_reads(load_params(path))
+        _load_benchmark(params)
     except CemlabError as exc:
         report.error = str(exc)
         return report

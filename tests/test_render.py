@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -186,13 +189,12 @@ def test_a_broken_client_fails_alone_with_its_reason(batch):
     assert not result.ok
     gamma = clients["gamma"]
     assert gamma.status == "failed"
-    assert gamma.section == "Cover"
-    # the notebook's DataError, naming the spreadsheet row (header is row 1) and the column
-    assert "section 'Cover': DataError:" in gamma.reason
+    assert gamma.section == "data"
+    # validate's DataError, before any kernel: the spreadsheet row (header is row 1), the column
+    assert gamma.reason.startswith("survey data: ")
     assert "row 2" in gamma.reason and ITEMS[0] in gamma.reason
     assert "\n" not in gamma.reason
-    assert not (reports / "gamma" / "report.html").exists()
-    assert (reports / "gamma" / "failed.ipynb").is_file()
+    assert not (reports / "gamma").exists()  # no kernel ran, and there was no report to withdraw
 
 
 def test_a_params_error_fails_before_any_kernel(batch):
@@ -212,7 +214,7 @@ def test_index_lists_every_client_with_status_link_and_reason(batch):
         assert f"<td>{slug}</td>" in page
     assert 'href="alpha/report.html"' in page
     assert "gamma/report.html" not in page
-    assert "section &#39;Cover&#39;: DataError:" in page  # reason, escaped
+    assert "survey data: " in page and "row 2" in page  # reason, escaped
     assert "Mean score:" in page
     assert not re.search(r"<script|<link", page, re.I)
 
@@ -222,7 +224,7 @@ def test_summary_names_each_client_and_ends_with_the_index(batch):
     lines = result.summary().splitlines()
     assert lines[-1] == f"index: {reports / 'index.html'}"
     assert "2 rendered, 0 skipped, 2 failed" in lines[-2]
-    assert any(line.startswith("FAILED   gamma: section 'Cover'") for line in lines)
+    assert any(line.startswith("FAILED   gamma: survey data: ") for line in lines)
 
 
 def test_skip_unchanged_keeps_reports_whose_inputs_did_not_change(batch):
@@ -239,21 +241,36 @@ def test_skip_unchanged_keeps_reports_whose_inputs_did_not_change(batch):
     assert "unchanged" in again.index.read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc (Linux)")
 def test_no_kernel_outlives_the_batch(batch):
-    """Forked kernels are killed at the end of their client; the factory stops with the batch."""
-    left = [
-        proc.name for proc in Path("/proc").iterdir()
-        if proc.name.isdigit() and b"_serve_kernels" in _cmdline(proc)
-    ]
+    """Forked kernels are killed at the end of their client; the factory stops with the batch.
+
+    Only this process's own tree is looked at: other renders may run on the machine.
+    """
+    from test_faults import cmdline, descendants
+
+    left = [pid for pid in descendants(os.getpid()) if b"_serve_kernels" in cmdline(pid)
+            or b"ipykernel" in cmdline(pid)]
     assert left == []
 
 
-def _cmdline(proc: Path) -> bytes:
-    try:
-        return (proc / "cmdline").read_bytes()
-    except OSError:  # gone meanwhile
-        return b""
+def test_each_clients_line_comes_as_it_finishes(tmp_path):
+    """``on_client`` hears of each client when it is done, before the next one renders."""
+    for slug in ("first", "second"):
+        write_client(tmp_path, slug)
+    write_client(tmp_path, "broken", extra={"colour": "blue"})
+    reports = tmp_path / "reports"
+    heard = []
+
+    def on_client(result):
+        heard.append((result.client, result.status,
+                      sorted(p.name for p in reports.iterdir() if not p.name.startswith("."))))
+
+    render.render_batch([tmp_path], reports_dir=reports, jobs=1, progress=False,
+                        notebook=mini_notebook(tmp_path / "n.ipynb"), on_client=on_client)
+    # a params error is known at once; each rendered client when it is swapped into place
+    assert heard == [("broken", "failed", []), ("first", "ok", ["first"]),
+                     ("second", "ok", ["first", "second"])]
 
 
 def test_render_client_renders_one_client_with_an_ordinary_kernel(tmp_path):
@@ -300,7 +317,7 @@ def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "_export_html", export_dies)
     result = render.render_client(params, reports, notebook=mini_notebook(tmp_path / "n.ipynb"))
     assert result.status == "failed" and "No space left on device" in result.reason
-    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb"]
+    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb", "failed.txt"]
 
     def interrupted(job, executed, tables, cwd):
         (tables / "scores.csv").write_text("item,mean\n")
@@ -311,7 +328,7 @@ def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
         render.render_client(params, reports, notebook=tmp_path / "n.ipynb")
     # the earlier folder is untouched and no staging folder is left behind
     assert sorted(p.name for p in reports.iterdir()) == ["acme"]
-    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb"]
+    assert sorted(p.name for p in (reports / "acme").iterdir()) == ["failed.ipynb", "failed.txt"]
 
 
 def test_collect_params_paths_reads_folders_and_keeps_missing_files(tmp_path):
@@ -357,16 +374,61 @@ def test_cli_exit_code_is_1_when_a_client_fails(batch, capsys):
 DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params"
 
 
+def demo_variants(folder: Path) -> list[Path]:
+    """Copies of the demo clients under ``folder`` (so no path in a report can point into the
+    repository), and the params that `cemlab validate` once passed and render then failed.
+
+    ``kestrel-custom``: customer feedback read with the client's own instrument, whose group
+    labels the built-in one lacks; last wave's feedback inherits it. ``odd-benchmark``: a
+    benchmark path that is a survey, not a benchmark CSV.
+    """
+    params, data = folder / "params", folder / "data"
+    params.mkdir()
+    data.mkdir()
+    for name in ("kestrel-mobile", "brightmart"):
+        shutil.copy(DEMO_PARAMS / f"{name}.yaml", params)
+    for csv_file in DEMO_PARAMS.parent.joinpath("data").glob("*.csv"):
+        shutil.copy(csv_file, data)
+    instrument = (DEMO_PARAMS.parent / "cemlab" / "instruments" / "customer-feedback.yaml")
+    (data / "kestrel-feedback.yaml").write_text(
+        instrument.read_text(encoding="utf-8")
+        .replace("name: customer-feedback", "name: kestrel-feedback")
+        .replace("consumer: [", "consumer: [prywatny, ")
+        .replace("business: [", "business: [firmowy, "),
+        encoding="utf-8",
+    )
+    for wave in ("", "-2025"):
+        source = data / f"kestrel-mobile-feedback{wave}.csv"
+        (data / f"kestrel-custom-feedback{wave}.csv").write_text(
+            source.read_text().replace(",consumer,", ",prywatny,")
+            .replace(",business,", ",firmowy,")
+        )
+    custom = params / "kestrel-custom.yaml"
+    custom.write_text(yaml.safe_dump({
+        "client": "kestrel-custom", "title": "Kestrel, own feedback instrument",
+        "data": "../data/kestrel-mobile.csv", "wave": "2026",
+        "feedback": {"data": "../data/kestrel-custom-feedback.csv",
+                     "instrument": "../data/kestrel-feedback.yaml"},
+        "previous": {"data": "../data/kestrel-mobile-2025.csv", "wave": "2025",
+                     "feedback": "../data/kestrel-custom-feedback-2025.csv"},
+    }))
+    odd = params / "odd-benchmark.yaml"
+    odd.write_text(yaml.safe_dump({"client": "odd-benchmark", "title": "Odd benchmark",
+                                   "data": "../data/brightmart.csv",
+                                   "benchmark": "../data/brightmart.csv"}))
+    return [params / "kestrel-mobile.yaml", params / "brightmart.yaml", custom, odd]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """Kestrel Mobile (feedback and a previous wave) and Brightmart (4 managers: too few)."""
+    """Kestrel Mobile (feedback and a previous wave), Brightmart (4 managers: too few), and the
+    clients of `demo_variants`, rendered with the real notebook from copies in tmp_path."""
     folder = tmp_path_factory.mktemp("demo")
     reports = folder / "reports"
     broken = write_client(folder, "broken", bad_value=True)
     short = write_client(folder, "short", extra={"sections": ["cover", "quality"]})
     result = render.render_batch(
-        [DEMO_PARAMS / "kestrel-mobile.yaml", DEMO_PARAMS / "brightmart.yaml", broken, short],
-        reports_dir=reports, jobs=2, progress=False,
+        [*demo_variants(folder), broken, short], reports_dir=reports, jobs=2, progress=False,
     )
     pages = {
         c.client: (reports / c.client / "report.html").read_text(encoding="utf-8")
@@ -383,12 +445,70 @@ def demo_client(slug: str):
 
 def test_demo_clients_render(demo):
     result, reports, pages = demo
-    assert set(pages) == {"kestrel-mobile", "brightmart", "short"}, result.summary()
+    assert set(pages) == {"kestrel-mobile", "brightmart", "kestrel-custom", "short"}, \
+        result.summary()
     for page in pages.values():
         assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
         assert not re.search(r"<link[^>]*href=[\"']?(https?:)?//", page, re.I)
     # the charts are SVG (cemlab.report.chart), inlined as images: nothing in them can run
     assert pages["kestrel-mobile"].count('src="data:image/svg+xml;base64,') >= 9
+
+
+def test_validate_and_render_agree_on_every_params_file(demo, batch):
+    """What validate accepts, render renders; what it rejects, render fails with its reason."""
+    from cemlab.validate import validate_params_file
+
+    rendered = [*demo[0].clients, *batch[0].clients]
+    assert len(rendered) == 10
+    for client in rendered:
+        check = validate_params_file(client.params_path)
+        assert check.ok == client.ok, (client.client, client.reason, check.problems)
+        if not check.ok:
+            assert render._one_line(check.problems[0])[:60] in client.reason, client.client
+
+
+def test_previous_feedback_with_its_own_instrument_renders_its_nps_change(demo):
+    result, reports, pages = demo
+    assert by_client(result)["kestrel-custom"].key_figures["NPS change, points"] != 0
+    assert "NPS trend: 2025 to 2026" in pages["kestrel-custom"]
+
+
+def test_a_benchmark_that_is_not_one_fails_before_any_kernel(demo):
+    result, reports, _ = demo
+    odd = by_client(result)["odd-benchmark"]
+    assert odd.section == "params" and "benchmark" in odd.reason
+    assert "missing columns" in odd.reason and "Fix:" in odd.reason
+    assert not (reports / "odd-benchmark").exists()
+
+
+def test_each_report_folder_names_only_its_own_client_and_no_absolute_path(demo):
+    """Every file of a report folder (the workbook's sheets too): no other client's name or
+    files, the template's demo client's included, and no folder of this machine."""
+    result, reports, _ = demo
+    root = reports.parent
+    others = {"brightmart": ["kestrel", "Kestrel Mobile"],
+              "kestrel-mobile": ["brightmart", "Brightmart", "kestrel-custom"]}
+    for client, foreign in others.items():
+        for name, text in _every_text(reports / client):
+            for word in [*foreign, str(root), str(DEMO_PARAMS.parent), str(Path.home())]:
+                assert word not in text, f"{client}/{name} holds {word!r}"
+    audit = nbformat.read(reports / "brightmart" / "report.ipynb", as_version=4)
+    [injected] = [c.source for c in audit.cells
+                  if "injected-parameters" in c.metadata.get("tags", [])]
+    assert 'data = "../data/brightmart.csv"' in injected  # as the params file says
+    assert 'params_file = "../../params/brightmart.yaml"' in injected
+    assert 'tables_dir = "tables"' in injected
+
+
+def _every_text(folder: Path) -> Iterator[tuple[str, str]]:
+    """``(name, text)`` of every file under ``folder``; a workbook's XML parts one by one."""
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as workbook:
+                for part in workbook.namelist():
+                    yield f"{path.name}:{part}", workbook.read(part).decode("utf-8", "replace")
+        elif path.is_file():
+            yield path.name, path.read_bytes().decode("utf-8", "replace")
 
 
 def test_cover_gives_respondents_per_group(demo):
@@ -424,14 +544,14 @@ def test_tables_are_written_as_csv_and_one_workbook(demo):
         assert set(load_workbook(tables / "tables.xlsx", read_only=True).sheetnames) == csvs
 
 
-def test_a_data_error_names_the_loading_section(demo):
+def test_a_data_error_fails_before_the_notebook_runs(demo):
     result, reports, _ = demo
     broken = by_client(result)["broken"]
-    assert broken.status == "failed"
-    assert broken.reason.startswith("section 'Loading the client's data': DataError: ")
+    assert broken.status == "failed" and broken.section == "data"
+    assert broken.reason.startswith("survey data: ")
     assert "row 2" in broken.reason and ITEMS[0] in broken.reason
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "section &#39;Loading the client&#39;s data&#39;: DataError: " in index
+    assert "survey data: " in index
 
 
 def test_sections_leave_out_what_the_params_do_not_ask_for(demo):

@@ -171,3 +171,83 @@ def test_cli_exit_2_when_the_params_path_is_not_a_file(tmp_path):
     assert result.stderr == (
         "cemlab validate: error: /nonexistent.yaml: no such params file. Fix: check the path\n"
     )
+
+
+# --- validate loads what render loads (issue 10 §2) ----------------------------------------
+
+
+def test_validate_reads_the_params_as_the_report_notebook_does(tmp_path):
+    """A previous wave's feedback inherits the main feedback's own instrument: validate and the
+    notebook (which reads render's parameters back) must both read it so."""
+    from cemlab.params import data_files, load_params
+    from cemlab.report import load_report_client
+    from cemlab.validate import as_the_report_reads
+
+    write_instrument(tmp_path)
+    feedback_instrument = tmp_path / "mini.yaml"
+    rows = [HEADER, *good_rows()]
+    write_csv(tmp_path / "survey.csv", rows)
+    write_csv(tmp_path / "fb.csv", rows)
+    write_csv(tmp_path / "fb-2025.csv", rows)
+    path = tmp_path / "acme.yaml"
+    path.write_text(yaml.safe_dump({
+        "client": "acme", "title": "Acme", "data": "survey.csv", "instrument": "mini.yaml",
+        "feedback": {"data": "fb.csv", "instrument": "mini.yaml"},
+        "previous": {"data": "survey.csv", "feedback": "fb-2025.csv"},
+    }))
+    params = load_params(path)
+    [*_, previous_feedback] = data_files(params)
+    assert previous_feedback.instrument == str(feedback_instrument)  # inherited
+    assert data_files(as_the_report_reads(params)) == data_files(params)
+    for relative in (False, True):
+        values = params.notebook_parameters(relative=relative)
+        client = load_report_client(values, folder=tmp_path)
+        assert client.previous_feedback.instrument.name == "mini"
+    report = validate_params_file(path)
+    assert report.ok, report.problems
+
+
+def test_relative_notebook_parameters_name_the_files_as_the_params_do(tmp_path):
+    from cemlab.params import load_params
+
+    (tmp_path / "params").mkdir()
+    write_instrument(tmp_path)
+    write_csv(tmp_path / "survey.csv", [HEADER, *good_rows()])
+    (tmp_path / "bench.csv").write_text("not,a,benchmark\n")
+    path = tmp_path / "params" / "acme.yaml"
+    path.write_text(yaml.safe_dump({
+        "client": "acme", "title": "Acme", "data": "../survey.csv", "instrument": "../mini.yaml",
+        "benchmark": "../bench.csv", "previous": {"data": "../survey.csv"},
+    }))
+    values = load_params(path).notebook_parameters(relative=True)
+    assert values["data"] == values["previous"]["data"] == "../survey.csv"
+    assert values["instrument"] == "../mini.yaml" and values["benchmark"] == "../bench.csv"
+    assert values["params_file"] is None
+    assert str(tmp_path) not in repr(values)
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"respondent_id,role,q1\n1,staff,3\n", "missing columns"),  # a survey, not a benchmark
+    (b"\xff\xfe\x00\x01binary", "is not a benchmark CSV (UnicodeDecodeError"),
+])
+def test_a_benchmark_that_is_not_a_benchmark_csv_is_not_analysable(tmp_path, content,
+                                                                   expected):
+    (tmp_path / "bench.csv").write_bytes(content)
+    path = make_client(tmp_path, good_rows(), benchmark="bench.csv")
+    report = validate_params_file(path)
+    assert not report.ok
+    [problem] = report.problems
+    assert "benchmark" in problem and expected in problem and "Fix:" in problem
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_a_path_that_cannot_be_followed_is_not_analysable(tmp_path):
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    long_name = "x" * 300 + ".csv"  # longer than a file name may be
+    for data in ("loop1", long_name):
+        path = tmp_path / "acme.yaml"
+        path.write_text(yaml.safe_dump({"client": "acme", "title": "Acme", "data": data}))
+        report = validate_params_file(path)
+        assert not report.ok and "Fix:" in report.problems[0], data
