@@ -21,6 +21,37 @@ from cemlab.results import ResultTable, result_table, suppress
 from cemlab.survey import Survey
 
 SIGNIFICANCE = 0.05
+WAVES_REASON = ("the two waves' bases differ by 1 to {gap} respondents: the difference of their "
+                "sums would give those respondents' answers away")
+
+
+def _known_apart(current: Survey, previous: Survey) -> bool:
+    """Whether the two waves are known to share no respondent: ids from both files, none alike.
+
+    Without ids from the client's files (row numbers stand in), nothing is known: a cumulative
+    export is last wave's respondents plus the new ones, whatever the counts.
+    """
+    ids_read = all("respondent_id" in s.quality.columns for s in (current, previous))
+    return ids_read and current.responses.index.intersection(previous.responses.index).empty
+
+
+def _isolating_waves(n_current: pd.Series, n_previous: pd.Series, threshold: int,
+                     known_apart: bool) -> pd.Series:
+    """Rows whose wave bases differ by 1 to ``threshold - 1`` (see `trend`'s Notes)."""
+    gap = (n_current - n_previous).abs()
+    return (gap > 0) & (gap < threshold) & (not known_apart)
+
+
+def _hide_rows(table: pd.DataFrame, rows: pd.Series, columns: list[str], reason: str
+               ) -> pd.DataFrame:
+    table = table.copy()
+    table.loc[rows, columns] = np.nan
+    table["suppressed_reason"] = [
+        "; ".join(r for r in (old, reason) if r) if hidden else old
+        for old, hidden in zip(table["suppressed_reason"], rows)
+    ]
+    table["suppressed"] = table["suppressed"] | rows
+    return table
 
 
 def _agree_share(survey: Survey, item: str) -> tuple[int, int]:
@@ -93,6 +124,13 @@ def trend(
     computed over the items not suppressed. Answers are as given (reverse-keyed items are
     not turned round).
 
+    A row whose two bases differ by 1 to ``min_group_size - 1`` respondents loses last wave's
+    figures and every change (this wave's are the scorecard's anyway): when
+    this wave is last wave's respondents plus three new ones (a cumulative export),
+    :math:`(n_c \\bar x_c - n_p \\bar x_p) / (n_c - n_p)` is the newcomers' exact mean. The
+    row is shown whole only when the waves are known to share no respondent (ids read from both files,
+    none in common).
+
     References
     ----------
     Welch, B. L. (1947). The generalization of "Student's" problem when several different
@@ -142,6 +180,11 @@ def trend(
     for side in ("previous", "current"):
         table = suppress(table, n_column=f"n_{side}", min_group_size=threshold,
                          value_columns=[f"mean_{side}", f"pct_agree_{side}", *derived])
+    close = _isolating_waves(table["n_current"], table["n_previous"], threshold,
+                             _known_apart(current, previous))
+    # last wave's side goes (this wave's figures are the scorecard's): no difference of sums
+    table = _hide_rows(table, close, ["mean_previous", "pct_agree_previous", *derived],
+                       WAVES_REASON.format(gap=threshold - 1))
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_mean",
                  adjust_p(table["p_value_mean"], adjust))
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_pct",
@@ -200,7 +243,10 @@ def nps_trend(
     Notes
     -----
     `cemlab.nps.nps_difference` with ``a`` = current and ``b`` = previous: adjusted-Wald
-    interval and z-test of the difference of two independent NPS (Rocks 2016).
+    interval and z-test of the difference of two independent NPS (Rocks 2016). Last wave's
+    score and the change are suppressed, as in `trend`, when the two bases differ by 1 to ``min_group_size - 1`` answers and the
+    waves are not known to share no respondent: one new customer's category would follow from
+    :math:`n_c NPS_c - n_p NPS_p`.
 
     References
     ----------
@@ -222,6 +268,11 @@ def nps_trend(
     })
     renamed = renamed.replace({"suppressed_reason": {"n_a": "n_current", "n_b": "n_previous"}},
                               regex=True)
+    close = _isolating_waves(renamed["n_current"], renamed["n_previous"], threshold,
+                             _known_apart(current, previous))
+    renamed = _hide_rows(renamed, close, ["nps_previous", "change", "se", "ci_low", "ci_high",
+                                          "z", "p_value"],
+                         WAVES_REASON.format(gap=threshold - 1))
     return result_table(
         renamed, title=f"NPS trend: {labels[1]} to {labels[0]}", min_group_size=threshold,
         notes=table.notes,
