@@ -14,10 +14,11 @@ from scipy import stats
 
 from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p, check_adjust, two_proportion_z
+from cemlab.agreement import ACROSS_REASON, agreement, protected_respondents, shown_bases
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
 from cemlab.nps import nps_difference
-from cemlab.results import ResultTable, result_table, suppress
+from cemlab.results import ResultTable, hide_isolating, result_table, suppress
 from cemlab.survey import Survey
 
 SIGNIFICANCE = 0.05
@@ -128,8 +129,9 @@ def trend(
     figures and every change (this wave's are the scorecard's anyway): when
     this wave is last wave's respondents plus three new ones (a cumulative export),
     :math:`(n_c \\bar x_c - n_p \\bar x_p) / (n_c - n_p)` is the newcomers' exact mean. The
-    row is shown whole only when the waves are known to share no respondent (ids read from both files,
-    none in common).
+    row is shown whole only when the waves are known to share no respondent (ids read from
+    both files, none in common). A row whose base, beside a base of another statement or of
+    the other wave, would give a small group's size away is hidden too, as in `agreement`.
 
     References
     ----------
@@ -185,6 +187,8 @@ def trend(
     # last wave's side goes (this wave's figures are the scorecard's): no difference of sums
     table = _hide_rows(table, close, ["mean_previous", "pct_agree_previous", *derived],
                        WAVES_REASON.format(gap=threshold - 1))
+    table = _across_statements(current, previous, table, threshold,
+                               ["mean_previous", "pct_agree_previous", *derived])
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_mean",
                  adjust_p(table["p_value_mean"], adjust))
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_pct",
@@ -198,6 +202,45 @@ def trend(
               f"z-test. P-values adjusted across items ({adjust}); significant = adjusted "
               f"p < {SIGNIFICANCE}.",
     )
+
+
+def _across_statements(current: Survey, previous: Survey, table: pd.DataFrame, threshold: int,
+                       columns: list[str]) -> pd.DataFrame:
+    """Hide rows whose base, beside another statement's in the report, isolates a small group.
+
+    The bases of both waves are checked against each other and against the bases `agreement`
+    shows for this wave and its total respondents, as `agreement` checks its own
+    (`cemlab.results.hide_isolating`). A respondent id in both waves counts as one person,
+    which is what it is in a cumulative export and errs on the safe side otherwise.
+    """
+    if not (protected_respondents(current, threshold).any()
+            or protected_respondents(previous, threshold).any()):
+        return table
+    people = current.responses.index.union(previous.responses.index)
+
+    def on_people(survey: Survey, masks: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(masks), len(people)), dtype=bool)
+        out[:, people.get_indexer(survey.responses.index)] = masks
+        return out
+
+    protected = (on_people(current, protected_respondents(current, threshold)[None, :])
+                 | on_people(previous, protected_respondents(previous, threshold)[None, :]))[0]
+    sides = [on_people(s, np.array([s.responses[item].notna().to_numpy()
+                                    for item in table["item"]]))
+             for s in (current, previous)]
+    fixed = np.vstack([
+        on_people(current, shown_bases(current, agreement(current, min_group_size=threshold))),
+        on_people(current, np.ones((1, current.n), dtype=bool)),
+    ])
+    own = ~table["suppressed"].to_numpy(dtype=bool)
+    rows = len(table)
+    hidden = hide_isolating(
+        np.vstack([*sides, fixed]), np.concatenate([own, own, np.ones(len(fixed), dtype=bool)]),
+        protected, threshold,
+        hideable=np.concatenate([np.ones(2 * rows, dtype=bool), np.zeros(len(fixed), dtype=bool)]),
+    )
+    close = pd.Series(hidden[:rows] | hidden[rows: 2 * rows], index=table.index)
+    return _hide_rows(table, close, columns, ACROSS_REASON) if close.any() else table
 
 
 def _wave_label(survey: Survey, fallback: str) -> str:
@@ -244,9 +287,9 @@ def nps_trend(
     -----
     `cemlab.nps.nps_difference` with ``a`` = current and ``b`` = previous: adjusted-Wald
     interval and z-test of the difference of two independent NPS (Rocks 2016). Last wave's
-    score and the change are suppressed, as in `trend`, when the two bases differ by 1 to ``min_group_size - 1`` answers and the
-    waves are not known to share no respondent: one new customer's category would follow from
-    :math:`n_c NPS_c - n_p NPS_p`.
+    score and the change are suppressed, as in `trend`, when the two bases differ by 1 to
+    ``min_group_size - 1`` answers and the waves are not known to share no respondent: one
+    new customer's category would follow from :math:`n_c NPS_c - n_p NPS_p`.
 
     References
     ----------
