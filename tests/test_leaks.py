@@ -554,7 +554,7 @@ def designs(draw) -> Design:
     )
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(designs())
 def test_no_design_of_client_opens_a_subtraction(design):
     with tempfile.TemporaryDirectory() as folder:
@@ -566,7 +566,7 @@ def test_no_design_of_client_opens_a_subtraction(design):
 # --- weights ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(n=st.integers(MIN, 60), heavy=st.floats(1e2, 1e6), seed=st.integers(0, 2**16))
 def test_a_weighted_figure_needs_an_effective_base_of_the_minimum(n, heavy, seed):
     # one respondent weighted `heavy` among n weighted 1: Kish (sum w)^2 / sum w^2 is close
