@@ -14,11 +14,19 @@ from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p, two_proportion_z, wilson_interval
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
-from cemlab.results import ResultTable, complement_hidden, result_table, suppress
+from cemlab.results import (
+    ResultTable,
+    complement_hidden,
+    hide_isolating,
+    result_table,
+    suppress,
+)
 from cemlab.survey import Survey
 
 BANDS = ("disagree", "neutral", "agree")
 COMPLEMENT_REASON = "hidden too: with the total shown it would reveal a suppressed group"
+ACROSS_REASON = ("hidden too: its base beside another statement's would give a small group's "
+                 "size away")
 _SHARES = ["pct_disagree", "pct_neutral", "pct_agree", "net_agree",
            "pct_agree_ci_low", "pct_agree_ci_high"]
 
@@ -122,11 +130,18 @@ def agreement(
     if total:
         levels = [*levels, "all"]
     weights = _weights(survey, weight)
-    rows = []
+    sizes = labels.value_counts().to_dict()
+    protected = np.isin(group_codes, [code for code, level in enumerate(levels[: n_groups - total])
+                                      if 0 < sizes.get(level, 0) < threshold])
+    rows, bases = [], []
     instrument_ = survey.instrument
     for item in survey.item_ids:
         bands = band_codes(survey.responses[item].to_numpy(dtype=float), instrument_, item)
         answered = (bands >= 0) & (group_codes >= 0)
+        if protected.any():
+            bases.extend(answered & (group_codes == code) for code in range(n_groups - total))
+            if total:
+                bases.append(answered)
         cells = group_codes[answered] * 3 + bands[answered]
         w = None if weights is None else weights[answered]
         counts = np.bincount(cells, weights=w, minlength=len(levels) * 3)[: (n_groups - total) * 3]
@@ -157,10 +172,14 @@ def agreement(
     table["pct_agree_ci_low"], table["pct_agree_ci_high"] = 100 * low, 100 * high
     columns = ["item", "statement", "dimension", "group", "n",
                *(["n_effective"] if weights is not None else []), *_SHARES]
-    table = suppress(table[columns], n_column="n", min_group_size=threshold, value_columns=_SHARES)
+    # a weighted share rests on its effective base: one respondent weighted 100,000 is n_eff 1
+    table = suppress(table[columns], n_column=["n", "n_effective"] if weights is not None else "n",
+                     min_group_size=threshold, value_columns=_SHARES)
     if total:
-        sizes = labels.value_counts().to_dict()
         table = _complementary(table, _SHARES, threshold, sizes)
+    if protected.any():
+        table = _across_statements(table, np.array(bases), group_codes >= 0, protected,
+                                   threshold)
     return result_table(
         table,
         title="Agreement by group",
@@ -190,6 +209,57 @@ def _complementary(
         table.loc[added, "suppressed"] = True
         table.loc[added, "suppressed_reason"] = COMPLEMENT_REASON
     return table
+
+
+def _across_statements(
+    table: pd.DataFrame, bases: np.ndarray, everyone: np.ndarray, protected: np.ndarray,
+    threshold: int,
+) -> pd.DataFrame:
+    """Hide shown figures until no two bases, of any statements, differ by a few of a small group.
+
+    ``bases`` holds, per row of ``table``, who is in its base. The report's total respondents
+    (``everyone``) is shown too (the cover), so it takes part but cannot be hidden here. With 3
+    contractors beside 100 staff and 20 managers, a statement not asked of management has an
+    overall base of 103 against staff's 100 on any other statement, and 123 - 120 works out
+    the same from a statement contractors were not asked: see `cemlab.results.isolating_pairs`.
+    """
+    populations = np.vstack([bases, everyone[None, :]])
+    shown = np.append(~table["suppressed"].to_numpy(dtype=bool), True)
+    hideable = np.append(np.ones(len(table), dtype=bool), False)
+    hidden = hide_isolating(populations, shown, protected, threshold, hideable)[: len(table)]
+    if not hidden.any():
+        return table
+    table = table.copy()
+    rows = table.index[hidden]
+    table.loc[rows, _SHARES] = np.nan
+    table.loc[rows, "suppressed"] = True
+    table.loc[rows, "suppressed_reason"] = ACROSS_REASON
+    return table
+
+
+def protected_respondents(survey: Survey, threshold: int, by: str | None = None) -> np.ndarray:
+    """Per respondent: in a group of 1 to ``threshold - 1`` respondents (its size is hidden)."""
+    labels = survey.responses[by or survey.group_column]
+    sizes = labels.value_counts()
+    small = sizes.index[(sizes > 0) & (sizes < threshold)]
+    return labels.isin(small).to_numpy()
+
+
+def shown_bases(survey: Survey, table: pd.DataFrame, by: str | None = None) -> np.ndarray:
+    """Who is in the base of each shown row of an `agreement` table (one row a figure).
+
+    For the other tables of a report (the practices) to check their own bases against these.
+    """
+    labels = survey.responses[by or survey.group_column]
+    listed = labels.notna().to_numpy()
+    rows = []
+    for item, group in table.loc[~table["suppressed"].astype(bool), ["item", "group"]].itertuples(
+        index=False
+    ):
+        values = survey.responses[item].to_numpy(dtype=float)
+        answered = (band_codes(values, survey.instrument, item) >= 0) & listed
+        rows.append(answered if group == "all" else answered & (labels == group).to_numpy())
+    return np.array(rows, dtype=bool).reshape(len(rows), len(labels))
 
 
 def agreement_gap(

@@ -249,7 +249,9 @@ def nps(
     :math:`d'`; :math:`se = \\sqrt{(p' + d' - (p' - d')^2) / (n + 3)}`; the interval is
     :math:`100 (p' - d' \\pm z\\, se)`, cut to -100..100, around the adjusted centre, so it is
     not symmetric about ``nps``. ``se`` is reported in NPS points. With weights, shares are
-    weighted and :math:`n` is Kish's effective base :math:`(\\sum w)^2 / \\sum w^2`.
+    weighted and :math:`n` is Kish's effective base :math:`(\\sum w)^2 / \\sum w^2`; a
+    segment whose effective base is below ``min_group_size`` is suppressed like a small one
+    (one respondent weighted 100,000 among 50 weighted 1 is an effective base of 1.001).
 
     While the hidden parts of the total (suppressed segments, and the respondents without a
     segment label) hold fewer than ``min_group_size`` answers together, the smallest shown
@@ -285,7 +287,9 @@ def nps(
             mask = (labels == label).to_numpy()
             rows.append(_row(label, _counts(values[mask], None if weights is None
                                             else weights[mask]), ci))
-    table = suppress(pd.DataFrame(rows), min_group_size=threshold, value_columns=_VALUE_COLUMNS)
+    # a weighted score rests on its effective base: one respondent weighted 100,000 is n_eff 1
+    table = suppress(pd.DataFrame(rows), n_column=["n", "n_eff"] if weights is not None else "n",
+                     min_group_size=threshold, value_columns=_VALUE_COLUMNS)
     if by is not None:
         table = _complementary_suppression(table, threshold, unlabelled,
                                            labels.value_counts().to_dict())
@@ -320,14 +324,16 @@ def nps_difference(
     item, instrument, weight, ci
         As in `nps`.
     min_group_size
-        When either side has fewer answers, every value is suppressed.
+        When either side has fewer answers (or, weighted, a smaller Kish effective base),
+        every value is suppressed.
 
     Returns
     -------
     ResultTable
         One row: ``a``, ``b`` (the labels), ``n_a``, ``n_b``, ``nps_a``, ``nps_b``,
         ``difference`` (points), ``se``, ``ci_low``, ``ci_high``, ``z``, ``p_value``
-        (two-sided), ``suppressed``, ``suppressed_reason``.
+        (two-sided), with weights ``n_eff_a`` and ``n_eff_b`` (Kish), ``suppressed``,
+        ``suppressed_reason``.
 
     Notes
     -----
@@ -379,7 +385,11 @@ def nps_difference(
     else:
         row |= dict.fromkeys(["nps_a", "nps_b", "difference", "se", "ci_low", "ci_high", "z",
                               "p_value"], np.nan)
-    table = suppress(pd.DataFrame([row]), n_column=["n_a", "n_b"], min_group_size=threshold)
+    bases = ["n_a", "n_b"]
+    if weight is not None:  # weighted: each side also needs an effective base of the minimum
+        row |= {"n_eff_a": first.n_eff, "n_eff_b": second.n_eff}
+        bases += ["n_eff_a", "n_eff_b"]
+    table = suppress(pd.DataFrame([row]), n_column=bases, min_group_size=threshold)
     return result_table(
         table, title=f"NPS difference: {labels[0]} - {labels[1]}", min_group_size=threshold,
         notes=f"Adjusted-Wald {ci:.0%} interval and z-test (Rocks 2016; Lewis & Sauro 2021).",

@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from cemlab.exceptions import AnalysisError, DataError, ParamsError
 from cemlab.instrument import Instrument, describe_validation_error
 from cemlab.params import Client, Params, load_client
-from cemlab.results import ResultTable, result_table, write_tables
-from cemlab.survey import Survey
+from cemlab.results import ResultTable, complement_hidden, result_table, write_tables
+from cemlab.survey import QualityIssue, Survey
 
 T = TypeVar("T")
 
@@ -386,49 +386,91 @@ class ReportTables:
 
 
 def data_quality(survey: Survey, min_group_size: int | None = None) -> ResultTable:
-    """What the loader read, excluded and set missing, as counts: nothing respondent-level.
+    """What the loader read, excluded and set missing, as counts by reason: no value, no row.
 
     The data-quality log lists rows and values (``cemlab validate`` prints them for the
-    consultant); a client report shows only how many, and why. The missing count of a
-    statement answered by fewer than ``min_group_size`` (default the survey's) is hidden: the
-    respondents analysed minus it would give the number who answered; its answers set missing
-    are left out of the counts by reason for the same reason.
+    consultant); a client report shows only how many, and why. A count of 1 to
+    ``min_group_size - 1`` (default the survey's) is hidden ("excluded, unknown group label: 3"
+    is a small group's size), 0 may show; and so is any count that would give a hidden one
+    away by subtraction: the respondents read when those excluded are hidden (read - analysed),
+    and the smallest shown reason for exclusion while the hidden reasons add up to a small
+    number (excluded - the shown reasons). The missing count of a statement answered by fewer
+    than the minimum is hidden (analysed minus it is that number), and its answers set missing
+    are left out of the counts by reason. Reasons never carry a respondent's answer: the
+    loader's "'nie wiem' means no answer" is counted as a no-answer code.
     """
     threshold = survey.min_group_size if min_group_size is None else min_group_size
     log = survey.quality
+    excluded = len(log.excluded)
+    reasons_excluded = Counter(_reason_label(i) for i in log.excluded)
     rows: list[tuple[str, str, float]] = [
         ("respondents", "read from the file", log.rows_read),
-        ("respondents", "excluded", len(log.excluded)),
+        ("respondents", "excluded", excluded),
         ("respondents", "analysed", survey.n),
     ]
-    for reason, count in log.reason_counts("excluded").items():
-        rows.append(("excluded", reason, count))
+    rows += [("excluded", reason, count) for reason, count in reasons_excluded.most_common()]
     missing = survey.items.isna().sum()
     answered = survey.items.notna().sum()
     # the answers set missing in a thinly answered statement would give its base away too
     thin_columns = {log.columns.get(item, item) for item in answered.index
                     if answered[item] < threshold}
-    reasons = Counter(i.reason or i.message for i in log.set_missing
-                      if i.column not in thin_columns)
-    for reason, count in reasons.most_common():
-        rows.append(("answers set missing", reason, count))
+    reasons = Counter(_reason_label(i) for i in log.set_missing if i.column not in thin_columns)
+    rows += [("answers set missing", reason, count) for reason, count in reasons.most_common()]
     thin = []
     for item_id, count in missing[missing > 0].items():
         if answered[item_id] < threshold:
             thin.append(len(rows))
         rows.append(("missing answers", str(item_id), float(count)))
     table = pd.DataFrame(rows, columns=["check", "detail", "count"]).astype({"count": float})
-    table["suppressed"] = False
-    table["suppressed_reason"] = ""
-    table.loc[thin, "count"] = np.nan
-    table.loc[thin, "suppressed"] = True
-    table.loc[thin, "suppressed_reason"] = f"answered by n < {threshold}"
+    why = pd.Series("", index=table.index, dtype=object)
+    why[(table["count"] > 0) & (table["count"] < threshold)] = f"count < {threshold}"
+    why[thin] = f"answered by n < {threshold}"
+    respondents = table.index[:3]
+    if why[respondents[1]] or why[respondents[2]]:  # read = excluded + analysed
+        why[respondents[0]] = why[respondents[0]] or _SUBTRACTION_REASON
+    parts = table.index[table["check"] == "excluded"]
+    if len(parts) and not why[respondents[1]]:
+        hidden = complement_hidden(table.loc[parts, "count"], why[parts] != "",
+                                   table.loc[parts, "count"], threshold)
+        added = hidden & (why[parts] == "")
+        why[added.index[added.to_numpy()]] = _SUBTRACTION_REASON
+    suppressed = why != ""
+    table.loc[suppressed, "count"] = np.nan
+    table["suppressed"] = suppressed
+    table["suppressed_reason"] = why
     return result_table(
         table,
         title="Data quality",
-        notes="Missing answers count blanks and answers set missing (don't know, out of range).",
+        notes="Missing answers count blanks and answers set missing (don't know, out of range); "
+        f"counts from 1 to {threshold - 1} are not shown.",
         min_group_size=threshold,
     )
+
+
+_SUBTRACTION_REASON = "hidden too: with the others shown it would give a smaller count away"
+#: A cell of the client's file as the loader quotes it in a reason ("'nie wiem' means ...").
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+NO_ANSWER_CODE = "a code for no answer (don't know, refused, n/a)"
+UNREADABLE = "an answer that is not a score"
+
+
+def _reason_label(issue: QualityIssue) -> str:
+    """Why the loader dropped a row or an answer, in words that carry none of the client's data.
+
+    The loader's reasons are fixed texts, except that a no-answer code is quoted (it is
+    whatever the respondent or the survey tool wrote); a reason that quotes anything, or holds
+    the cell's text, is replaced by its kind, so no new reason in the loader can echo a value.
+    """
+    reason = issue.reason or ""
+    if not reason:
+        return "other"
+    if "means no answer" in reason or "user-missing" in reason:
+        return NO_ANSWER_CODE
+    value = "" if issue.value is None else str(issue.value).strip()
+    echoes = any(ch.isalpha() for ch in value) and value.lower() in reason.lower()
+    if _QUOTED.search(reason) or echoes:
+        return UNREADABLE
+    return reason
 
 
 def methods(

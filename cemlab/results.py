@@ -260,6 +260,91 @@ def complement_hidden(
     return hidden
 
 
+def isolating_pairs(
+    populations: np.ndarray, protected: np.ndarray, threshold: int
+) -> list[tuple[int, int]]:
+    """Pairs of shown bases whose difference is a few respondents of a protected group.
+
+    Parameters
+    ----------
+    populations
+        One row per shown figure, one column per respondent: True where the respondent is in
+        the figure's base (who answered the statement, in the group).
+    protected
+        Per respondent: in a group whose size the report hides (fewer than ``threshold``).
+    threshold
+        ``min_group_size``.
+
+    Returns
+    -------
+    ``(i, j)`` for every base ``i`` inside base ``j`` where the respondents of ``j`` not in
+    ``i`` number 1 to ``threshold - 1`` and are all protected: ``n_j - n_i`` is then how many
+    of the small group answered, and 0 < it < ``threshold`` gives the group's size (or part of
+    it) away, which the cover hides as "fewer than 5".
+
+    Notes
+    -----
+    Such a pair has the same unprotected respondents on both sides, so the bases are grouped
+    by their unprotected part first and only the protected part (a handful of respondents) is
+    compared within a group: linear in the respondents rather than quadratic in the figures.
+    """
+    populations = np.asarray(populations, dtype=bool)
+    protected = np.asarray(protected, dtype=bool)
+    if not protected.any() or len(populations) < 2:
+        return []
+    by_rest: dict[bytes, list[int]] = {}
+    for index, row in enumerate(populations):
+        by_rest.setdefault(np.packbits(row[~protected]).tobytes(), []).append(index)
+    pairs = []
+    for members in by_rest.values():
+        if len(members) < 2:
+            continue
+        part = populations[np.ix_(members, np.flatnonzero(protected))]
+        sizes = part.sum(axis=1)
+        for a, inner in enumerate(members):
+            for b, outer in enumerate(members):
+                difference = sizes[b] - sizes[a]
+                if 0 < difference < threshold and not (part[a] & ~part[b]).any():
+                    pairs.append((inner, outer))
+    return pairs
+
+
+def hide_isolating(
+    populations: np.ndarray,
+    shown: np.ndarray,
+    protected: np.ndarray,
+    threshold: int,
+    hideable: np.ndarray | None = None,
+) -> np.ndarray:
+    """The figures to hide so that no two shown bases isolate a protected group (see above).
+
+    Greedy: while `isolating_pairs` finds pairs among the shown bases, the hideable figure in
+    the most pairs is hidden (on a tie, the larger base: the statement's overall figure rather
+    than a group's on every other statement). ``hideable`` (default all) marks the figures
+    this table may hide; the others are shown by another table and only constrain.
+
+    Returns the figures newly hidden (a boolean mask aligned with ``populations``).
+    """
+    shown = np.asarray(shown, dtype=bool).copy()
+    hideable = np.ones(len(shown), dtype=bool) if hideable is None else np.asarray(hideable)
+    sizes = np.asarray(populations, dtype=bool).sum(axis=1)
+    hidden = np.zeros(len(shown), dtype=bool)
+    while True:
+        index = np.flatnonzero(shown)
+        pairs = [(index[i], index[j]) for i, j in
+                 isolating_pairs(np.asarray(populations)[index], protected, threshold)]
+        counts: dict[int, int] = {}
+        for pair in pairs:
+            for member in pair:
+                if hideable[member]:
+                    counts[member] = counts.get(member, 0) + 1
+        if not counts:
+            return hidden
+        worst = max(counts, key=lambda m: (counts[m], sizes[m], m))
+        shown[worst] = False
+        hidden[worst] = True
+
+
 def _join_reasons(old: str, new: str) -> str:
     parts = [p for p in (old.split("; ") + new.split("; ")) if p]
     return "; ".join(dict.fromkeys(parts))

@@ -12,12 +12,18 @@ from scipy import stats
 
 from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p
-from cemlab.agreement import agreement, band_codes
+from cemlab.agreement import (
+    ACROSS_REASON,
+    agreement,
+    band_codes,
+    protected_respondents,
+    shown_bases,
+)
 from cemlab.benchmarks import load_benchmark
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
 from cemlab.reliability import THIN_ITEMS_REASON, items_with_enough_answers, reliability
-from cemlab.results import ResultTable, result_table, suppress
+from cemlab.results import ResultTable, hide_isolating, result_table, suppress
 from cemlab.survey import Survey
 
 
@@ -158,13 +164,20 @@ def scorecard(
     half = stats.t.ppf(0.5 + ci / 2, table["n"] - 1) * table["sd"] / np.sqrt(table["n"])
     table["mean_ci_low"], table["mean_ci_high"] = table["mean"] - half, table["mean"] + half
 
-    table = suppress(table, n_column="n", min_group_size=threshold,
-                     value_columns=["mean", "sd", "mean_ci_low", "mean_ci_high", "pct_agree",
-                                    "pct_disagree"])
+    overall = ["mean", "sd", "mean_ci_low", "mean_ci_high", "pct_agree", "pct_disagree"]
+    table = suppress(table, n_column="n", min_group_size=threshold, value_columns=overall)
     # A group's figures are hidden exactly where `agreement` hides the group: under the
     # minimum, or to keep a smaller group from following from the total minus the shown ones.
     # One rule for both tables, since a report shows both; its % agree is agreement's too.
     shares = agreement(survey, min_group_size=threshold).set_index(["item", "group"])
+    # the statement's overall base is agreement's "all" row: where that is hidden so that
+    # bases of two statements do not give a small group's size away, so is this one
+    keys = pd.MultiIndex.from_arrays([table["item"], ["all"] * len(table)])
+    across = ((shares["suppressed_reason"].reindex(keys) == ACROSS_REASON).to_numpy()
+              & ~table["suppressed"].to_numpy(dtype=bool))
+    table.loc[across, overall] = np.nan
+    table.loc[across, "suppressed"] = True
+    table.loc[across, "suppressed_reason"] = ACROSS_REASON
     hidden_group, reasons = {}, {}
     for g in groups:
         keys = pd.MultiIndex.from_arrays([table["item"], [g] * len(table)])
@@ -246,7 +259,7 @@ def dimension_scorecard(
     survey = as_survey(data, instrument)
     threshold = group_size_threshold(survey, min_group_size)
     alphas = reliability(survey, min_group_size=threshold).set_index("dimension")["alpha"]
-    rows = []
+    rows, bases = [], []
     for dim in survey.instrument.dimensions:
         asked = [i.id for i in dim.items if i.id in survey.responses.columns]
         if not asked:
@@ -255,6 +268,7 @@ def dimension_scorecard(
         present, left_out = items_with_enough_answers(survey, asked, threshold)
         scores = np.column_stack([scored(survey, i) for i in present or asked])
         answered = ~np.isnan(scores).all(axis=1)
+        bases.append(answered)
         with np.errstate(invalid="ignore"):
             person = np.nanmean(scores[answered], axis=1) if answered.any() else np.array([])
         rows.append({
@@ -274,6 +288,7 @@ def dimension_scorecard(
     table["gap_to_target"] = table["mean"] - table["target"]
     table = suppress(table, n_column="n", min_group_size=threshold,
                      value_columns=["mean", "alpha", "gap_to_target"])
+    table = _practices_across_statements(survey, table, np.array(bases), threshold)
     table.insert(len(table.columns) - 2, "rank", table["mean"].rank(ascending=False, method="min"))
     return result_table(
         table,
@@ -282,3 +297,31 @@ def dimension_scorecard(
         "reversed); Cronbach's alpha with pairwise-complete covariances.",
         min_group_size=threshold,
     )
+
+
+def _practices_across_statements(
+    survey: Survey, table: pd.DataFrame, bases: np.ndarray, threshold: int
+) -> pd.DataFrame:
+    """Hide a practice whose base beside a statement's would give a small group's size away.
+
+    A practice's base (who answered any of its statements) is checked against the bases
+    `agreement` shows and the report's total respondents, as `agreement` checks its own.
+    """
+    protected = protected_respondents(survey, threshold)
+    if not protected.any() or table.empty:
+        return table
+    fixed = np.vstack([shown_bases(survey, agreement(survey, min_group_size=threshold)),
+                       survey.groups.notna().to_numpy()[None, :]])
+    own = ~table["suppressed"].to_numpy(dtype=bool)
+    hidden = hide_isolating(
+        np.vstack([bases, fixed]), np.concatenate([own, np.ones(len(fixed), dtype=bool)]),
+        protected, threshold,
+        hideable=np.concatenate([np.ones(len(own), dtype=bool), np.zeros(len(fixed), dtype=bool)]),
+    )[: len(table)]
+    if not hidden.any():
+        return table
+    table = table.copy()
+    table.loc[hidden, ["mean", "alpha", "gap_to_target"]] = np.nan
+    table.loc[hidden, "suppressed"] = True
+    table.loc[hidden, "suppressed_reason"] = ACROSS_REASON
+    return table

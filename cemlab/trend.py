@@ -14,13 +14,45 @@ from scipy import stats
 
 from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p, check_adjust, two_proportion_z
+from cemlab.agreement import ACROSS_REASON, agreement, protected_respondents, shown_bases
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
 from cemlab.nps import nps_difference
-from cemlab.results import ResultTable, result_table, suppress
+from cemlab.results import ResultTable, hide_isolating, result_table, suppress
 from cemlab.survey import Survey
 
 SIGNIFICANCE = 0.05
+WAVES_REASON = ("the two waves' bases differ by 1 to {gap} respondents: the difference of their "
+                "sums would give those respondents' answers away")
+
+
+def _known_apart(current: Survey, previous: Survey) -> bool:
+    """Whether the two waves are known to share no respondent: ids from both files, none alike.
+
+    Without ids from the client's files (row numbers stand in), nothing is known: a cumulative
+    export is last wave's respondents plus the new ones, whatever the counts.
+    """
+    ids_read = all("respondent_id" in s.quality.columns for s in (current, previous))
+    return ids_read and current.responses.index.intersection(previous.responses.index).empty
+
+
+def _isolating_waves(n_current: pd.Series, n_previous: pd.Series, threshold: int,
+                     known_apart: bool) -> pd.Series:
+    """Rows whose wave bases differ by 1 to ``threshold - 1`` (see `trend`'s Notes)."""
+    gap = (n_current - n_previous).abs()
+    return (gap > 0) & (gap < threshold) & (not known_apart)
+
+
+def _hide_rows(table: pd.DataFrame, rows: pd.Series, columns: list[str], reason: str
+               ) -> pd.DataFrame:
+    table = table.copy()
+    table.loc[rows, columns] = np.nan
+    table["suppressed_reason"] = [
+        "; ".join(r for r in (old, reason) if r) if hidden else old
+        for old, hidden in zip(table["suppressed_reason"], rows)
+    ]
+    table["suppressed"] = table["suppressed"] | rows
+    return table
 
 
 def _agree_share(survey: Survey, item: str) -> tuple[int, int]:
@@ -93,6 +125,14 @@ def trend(
     computed over the items not suppressed. Answers are as given (reverse-keyed items are
     not turned round).
 
+    A row whose two bases differ by 1 to ``min_group_size - 1`` respondents loses last wave's
+    figures and every change (this wave's are the scorecard's anyway): when
+    this wave is last wave's respondents plus three new ones (a cumulative export),
+    :math:`(n_c \\bar x_c - n_p \\bar x_p) / (n_c - n_p)` is the newcomers' exact mean. The
+    row is shown whole only when the waves are known to share no respondent (ids read from
+    both files, none in common). A row whose base, beside a base of another statement or of
+    the other wave, would give a small group's size away is hidden too, as in `agreement`.
+
     References
     ----------
     Welch, B. L. (1947). The generalization of "Student's" problem when several different
@@ -142,6 +182,13 @@ def trend(
     for side in ("previous", "current"):
         table = suppress(table, n_column=f"n_{side}", min_group_size=threshold,
                          value_columns=[f"mean_{side}", f"pct_agree_{side}", *derived])
+    close = _isolating_waves(table["n_current"], table["n_previous"], threshold,
+                             _known_apart(current, previous))
+    # last wave's side goes (this wave's figures are the scorecard's): no difference of sums
+    table = _hide_rows(table, close, ["mean_previous", "pct_agree_previous", *derived],
+                       WAVES_REASON.format(gap=threshold - 1))
+    table = _across_statements(current, previous, table, threshold,
+                               ["mean_previous", "pct_agree_previous", *derived])
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_mean",
                  adjust_p(table["p_value_mean"], adjust))
     table.insert(table.columns.get_loc("n_previous"), "p_adjusted_pct",
@@ -155,6 +202,45 @@ def trend(
               f"z-test. P-values adjusted across items ({adjust}); significant = adjusted "
               f"p < {SIGNIFICANCE}.",
     )
+
+
+def _across_statements(current: Survey, previous: Survey, table: pd.DataFrame, threshold: int,
+                       columns: list[str]) -> pd.DataFrame:
+    """Hide rows whose base, beside another statement's in the report, isolates a small group.
+
+    The bases of both waves are checked against each other and against the bases `agreement`
+    shows for this wave and its total respondents, as `agreement` checks its own
+    (`cemlab.results.hide_isolating`). A respondent id in both waves counts as one person,
+    which is what it is in a cumulative export and errs on the safe side otherwise.
+    """
+    if not (protected_respondents(current, threshold).any()
+            or protected_respondents(previous, threshold).any()):
+        return table
+    people = current.responses.index.union(previous.responses.index)
+
+    def on_people(survey: Survey, masks: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(masks), len(people)), dtype=bool)
+        out[:, people.get_indexer(survey.responses.index)] = masks
+        return out
+
+    protected = (on_people(current, protected_respondents(current, threshold)[None, :])
+                 | on_people(previous, protected_respondents(previous, threshold)[None, :]))[0]
+    sides = [on_people(s, np.array([s.responses[item].notna().to_numpy()
+                                    for item in table["item"]]))
+             for s in (current, previous)]
+    fixed = np.vstack([
+        on_people(current, shown_bases(current, agreement(current, min_group_size=threshold))),
+        on_people(current, np.ones((1, current.n), dtype=bool)),
+    ])
+    own = ~table["suppressed"].to_numpy(dtype=bool)
+    rows = len(table)
+    hidden = hide_isolating(
+        np.vstack([*sides, fixed]), np.concatenate([own, own, np.ones(len(fixed), dtype=bool)]),
+        protected, threshold,
+        hideable=np.concatenate([np.ones(2 * rows, dtype=bool), np.zeros(len(fixed), dtype=bool)]),
+    )
+    close = pd.Series(hidden[:rows] | hidden[rows: 2 * rows], index=table.index)
+    return _hide_rows(table, close, columns, ACROSS_REASON) if close.any() else table
 
 
 def _wave_label(survey: Survey, fallback: str) -> str:
@@ -200,7 +286,10 @@ def nps_trend(
     Notes
     -----
     `cemlab.nps.nps_difference` with ``a`` = current and ``b`` = previous: adjusted-Wald
-    interval and z-test of the difference of two independent NPS (Rocks 2016).
+    interval and z-test of the difference of two independent NPS (Rocks 2016). Last wave's
+    score and the change are suppressed, as in `trend`, when the two bases differ by 1 to
+    ``min_group_size - 1`` answers and the waves are not known to share no respondent: one
+    new customer's category would follow from :math:`n_c NPS_c - n_p NPS_p`.
 
     References
     ----------
@@ -222,6 +311,11 @@ def nps_trend(
     })
     renamed = renamed.replace({"suppressed_reason": {"n_a": "n_current", "n_b": "n_previous"}},
                               regex=True)
+    close = _isolating_waves(renamed["n_current"], renamed["n_previous"], threshold,
+                             _known_apart(current, previous))
+    renamed = _hide_rows(renamed, close, ["nps_previous", "change", "se", "ci_low", "ci_high",
+                                          "z", "p_value"],
+                         WAVES_REASON.format(gap=threshold - 1))
     return result_table(
         renamed, title=f"NPS trend: {labels[1]} to {labels[0]}", min_group_size=threshold,
         notes=table.notes,

@@ -256,3 +256,46 @@ def test_a_large_group_that_skipped_a_statement_hides_nothing_more():
     assert table.loc[("lead_commitment", "management"), "suppressed"]  # n = 0
     assert not table.loc[("lead_commitment", "staff"), "suppressed"]
     assert table.loc[("lead_commitment", "staff"), "pct_agree"] == 100.0
+
+
+def test_bases_of_two_statements_do_not_give_a_small_group_away():
+    # 20 management, 100 staff, 3 contractors. b was not asked of management: its overall base
+    # 103 against staff's 100 on a gives the contractors' 3; c was not asked of contractors:
+    # 120 against the report's 123 respondents gives the same. Both overall rows are hidden.
+    inst = parse_instrument(
+        "name: three\nscale: {min: 1, max: 10}\n"
+        "bands: {disagree: [1, 4], neutral: [5, 6], agree: [7, 10]}\n"
+        "groups: {column: role, levels: [management, staff, contractor]}\n"
+        "dimensions: [{id: d, title: D, items: [{id: a, text: A, source: cemlab},"
+        " {id: b, text: B, source: cemlab}, {id: c, text: C, source: cemlab}]}]\n"
+    )
+    frame = pd.DataFrame({
+        "role": ["management"] * 20 + ["staff"] * 100 + ["contractor"] * 3,
+        "a": [8.0] * 123,
+        "b": [np.nan] * 20 + [8.0] * 103,
+        "c": [8.0] * 120 + [np.nan] * 3,
+    })
+    frame.index = pd.RangeIndex(1, 124, name="respondent_id")
+    survey = Survey(frame, inst)
+    table = agreement(survey).set_index(["item", "group"])
+    assert table.loc[("a", "all"), "n"] == 123 and not table.loc[("a", "all"), "suppressed"]
+    assert table.loc[("a", "staff"), "n"] == 100 and not table.loc[("a", "staff"), "suppressed"]
+    for item in ("b", "c"):
+        assert table.loc[(item, "all"), "suppressed"]
+        assert table.loc[(item, "all"), "suppressed_reason"].startswith("hidden too: its base")
+    card = scorecard(survey, benchmark=None).set_index("item")
+    assert card.loc[["b", "c"], "suppressed"].all() and card.loc[["b", "c"], "mean"].isna().all()
+    assert card.loc["a", "mean"] == 8.0
+
+
+def test_a_weighted_share_on_an_effective_base_of_one_is_suppressed():
+    # staff: 50 weighted 1 and one weighted 100,000: Kish (100,050)^2 / (10^10 + 50) = 1.001
+    survey = _survey(["staff"] * 51 + ["management"] * 10,
+                     {"lead_decisions": [2.0] * 50 + [9.0] + [8.0] * 10},
+                     weight=[1.0] * 50 + [1e5] + [1.0] * 10)
+    table = agreement(survey, weight="weight").set_index("group")
+    assert table.loc["staff", "n_effective"] == pytest.approx(100_050**2 / (1e10 + 50))
+    assert table.loc["staff", "suppressed"] and np.isnan(table.loc["staff", "pct_agree"])
+    assert table.loc["staff", "suppressed_reason"] == "n_effective = 1 < 5"
+    assert table.loc["all", "suppressed"]
+    assert not table.loc["management", "suppressed"]

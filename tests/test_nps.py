@@ -239,3 +239,14 @@ def test_a_large_segment_with_no_answers_hides_nothing_more():
     segment = ["consumer"] * 40 + ["business"] * 40 + ["gov"] * 3
     table = nps(_survey(ltr, segment), by="segment").set_index("segment")
     assert table.loc["consumer", "suppressed_reason"] == COMPLEMENT_REASON
+
+
+def test_a_weighted_score_on_an_effective_base_of_one_is_suppressed():
+    # 50 detractors weighted 1 and one promoter weighted 100,000: the weighted NPS (+99.9) is
+    # that one customer's answer; Kish (100,050)^2 / (10^10 + 50) = 1.001 < 5
+    scores = pd.Series([3.0] * 50 + [10.0])
+    weights = pd.Series([1.0] * 50 + [1e5])
+    row = nps(scores, weight=weights).iloc[0]
+    assert row["n"] == 51 and row["n_eff"] == pytest.approx(100_050**2 / (1e10 + 50))
+    assert row["suppressed"] and np.isnan(row["nps"])
+    assert row["suppressed_reason"] == "n_eff = 1 < 5"

@@ -261,10 +261,15 @@ def test_data_quality_counts_without_respondent_rows(tmp_path):
     rows = {(r.check, r.detail): r.count for r in table.itertuples()}
     assert rows[("respondents", "read from the file")] == 8
     assert rows[("respondents", "analysed")] == 8
-    assert rows[("missing answers", ITEMS[0])] == 1  # the "nie wiem"
-    assert rows[("missing answers", ITEMS[1])] == 1  # the blank
-    assert sum(c for (check, _), c in rows.items() if check == "answers set missing") == 1
+    # one "nie wiem" and one blank: counts of 1 (< 5) are not shown, and the reason does not
+    # quote the respondent's answer
+    assert np.isnan(rows[("missing answers", ITEMS[0])])
+    assert np.isnan(rows[("missing answers", ITEMS[1])])
+    assert np.isnan(rows[("answers set missing", report.NO_ANSWER_CODE)])
+    assert "nie wiem" not in " ".join(table["detail"])
     assert "row" not in " ".join(table["detail"])  # reasons only, no spreadsheet rows
+    shown = report.data_quality(client.survey, min_group_size=1).set_index("detail")
+    assert shown.loc[ITEMS[0], "count"] == 1 and shown.loc[report.NO_ANSWER_CODE, "count"] == 1
     # with a minimum of 8, the 7 who answered each of those items are too few: 8 - missing
     # would give that number, so the count is hidden
     strict = report.data_quality(client.survey, min_group_size=8).set_index("detail")
