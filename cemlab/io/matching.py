@@ -346,13 +346,13 @@ def _match_items(
     ("Q9 - ...", "1. ...", "... (1-10)"); a column two items would take is ambiguous for both.
     """
     by_statement = []
+    # the header as written, not the name made unique: two "q1" columns are ambiguous
+    names = {c.name: (normalize_text(c.name), normalize_text(_written_name(c))) for c in free}
     for item_id in answer_fields(instrument):
         if item_id in plan.fields:
             continue
-        # the header as written, not the name made unique: two "q1" columns are ambiguous
         key = normalize_text(item_id)
-        found = [c for c in free if key in (normalize_text(c.name),
-                                            normalize_text(_written_name(c)))]
+        found = [c for c in free if key in names[c.name]]
         if len(found) > 1:
             plan.ambiguous[item_id] = [c.name for c in found]
         elif found:
