@@ -345,6 +345,41 @@ class Instrument(_Strict):
             return self.recommend.text
         return self.item(item_id).text
 
+    def describe(self) -> str:
+        """The instrument as a consultant maps a client's file to it: dimensions, item ids and
+        statements, the scale, bands and groups (``cemlab instruments show NAME``)."""
+        def band(name: str) -> str:
+            low_high = getattr(self.bands, name)
+            return f"{name} {low_high[0]:g}-{low_high[1]:g}" if low_high else ""
+
+        bands = ", ".join(b for b in map(band, ("disagree", "neutral", "agree")) if b)
+        lines = [f"{self.name}: {self.title or ''}".rstrip(": ")]
+        if self.description:
+            lines.append(" ".join(self.description.split()))
+        lines.append(f"Scale {self.scale.min}-{self.scale.max} ({bands})")
+        lines.append(f"Group column {self.groups.column!r}: levels "
+                     f"{', '.join(self.groups.levels)}")
+        for level, labels in self.groups.labels.items():
+            lines.append(f"  {level} also read from: {', '.join(labels)}")
+        width = max(len(item_id) for item_id in [*self.item_ids, "id"])
+        for dim in self.dimensions:
+            lines.append("")
+            lines.append(f"{dim.title} (dimension {dim.id})")
+            for item in dim.items:
+                notes = [n for n, on in (("reverse-keyed", item.reverse),) if on]
+                if item.scale is not None:
+                    notes.append(f"scale {item.scale.min}-{item.scale.max}")
+                extra = f"  [{'; '.join(notes)}]" if notes else ""
+                lines.append(f"  {item.id:<{width}}  {item.text}{extra}")
+        if self.recommend is not None:
+            lines.append("")
+            lines.append("Recommend question (Net Promoter Score, 0-10)")
+            lines.append(f"  {self.recommend.id:<{width}}  {self.recommend.text}")
+        lines.append("")
+        lines.append(f"{len(self.items)} items. Map a client's column to an item in the params "
+                     "file: columns: {item_id: column name}")
+        return "\n".join(lines)
+
     def item_table(self):
         """One row per item: id, dimension, dimension title, text, source, reverse, scale."""
         import pandas as pd
