@@ -75,8 +75,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-#: The most points a scale may have: 0-100 is the widest scale a questionnaire uses, and every
-#: check walks the scale point by point (a 1-100,000,000 scale would take minutes).
+#: The most points a scale in instrument YAML may have: 0-100 is the widest a questionnaire
+#: uses, and validation walks the scale point by point (1-100,000,000 would take minutes).
 MAX_SCALE_POINTS = 101
 
 
@@ -90,12 +90,6 @@ class Scale(_Strict):
     def _ordered(self) -> Scale:
         if self.max <= self.min:
             raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
-        points = self.max - self.min + 1
-        if points > MAX_SCALE_POINTS:
-            raise ValueError(
-                f"a {self.min}-{self.max} scale has {points:,} points; at most "
-                f"{MAX_SCALE_POINTS} are allowed (e.g. 0-100). Fix: check min and max"
-            )
         return self
 
     def reverse(self, value: float) -> float:
@@ -459,12 +453,42 @@ def parse_instrument(text: str, label: str = "<instrument>") -> Instrument:
             f"{label}: an instrument must be a YAML mapping with keys name, scale, bands, "
             "groups, dimensions"
         )
+    problem = _too_wide_scale(data)
+    if problem:
+        raise InstrumentError(f"{label}: {problem}")
     try:
         return Instrument.model_validate(data)
     except ValidationError as exc:
         raise InstrumentError(
             f"{label}: {describe_validation_error(exc, data, Instrument)}"
         ) from None
+
+
+def _too_wide_scale(data: dict) -> str | None:
+    """A scale in instrument YAML wider than `MAX_SCALE_POINTS`, checked before validation.
+
+    Validation walks each scale point by point (every score in a band), so a 1-100,000,000
+    scale in a 1 KB file would take minutes; it is refused first, naming its key.
+    """
+    places: list[tuple[str, object]] = [("scale", data.get("scale"))]
+    dimensions = data.get("dimensions")
+    for d, dim in enumerate(dimensions if isinstance(dimensions, list) else []):
+        items = dim.get("items") if isinstance(dim, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                places.append((_key_path(("dimensions", d, "items", i, "scale"), data),
+                               item.get("scale")))
+    for key, scale in places:
+        if not isinstance(scale, dict):
+            continue
+        low, high = scale.get("min"), scale.get("max")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)):
+            continue
+        points = high - low + 1
+        if points > MAX_SCALE_POINTS:
+            return (f"key {key!r}: a {low}-{high} scale has {points:,} points; at most "
+                    f"{MAX_SCALE_POINTS} are allowed (e.g. 0-100). Fix: check min and max")
+    return None
 
 
 def not_an_instrument(name: str, path: Path) -> str:
