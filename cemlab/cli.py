@@ -26,6 +26,23 @@ def _cmd_instruments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_instruments_show(args: argparse.Namespace) -> int:
+    from cemlab.instrument import load_instrument
+
+    print(load_instrument(args.name).describe())
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from cemlab.starter import draft_params, write_params_file
+
+    starter = draft_params(args.data, args.instrument, params_file=args.output,
+                           client=args.client, sheet=args.sheet)
+    write_params_file(starter, force=args.force)
+    print(starter.summary())
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from cemlab.validate import params_path_problem, validate_params_file
 
@@ -69,8 +86,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cemlab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("instruments", help="list the built-in instruments")
+    p = sub.add_parser(
+        "instruments",
+        help="list the built-in instruments; `instruments show NAME` prints one's items",
+    )
     p.set_defaults(func=_cmd_instruments)
+    shows = p.add_subparsers(dest="instruments_command", metavar="show")
+    show = shows.add_parser(
+        "show", help="print an instrument's item ids, statements and dimensions",
+        description="Print the item ids, statements and dimensions of an instrument: the ids "
+        "a params file maps columns to.")
+    show.add_argument("name", metavar="NAME", help="a built-in name or an instrument YAML path")
+    show.set_defaults(func=_cmd_instruments_show)
+
+    p = sub.add_parser(
+        "init",
+        help="draft params/<client>.yaml from a client's data file",
+        description="Write a starter params file from DATA_FILE: the columns matched, the "
+        "group labels found with their counts, and commented lines for what could not be "
+        "placed. Never replaces an existing file unless --force. Then run cemlab validate.",
+    )
+    p.add_argument("data", metavar="DATA_FILE", help="the client's survey file")
+    p.add_argument("--instrument", default="cem-maturity",
+                   help="built-in name or instrument YAML (default: cem-maturity)")
+    p.add_argument("--client", default=None,
+                   help="client slug (default: from the data file's name)")
+    p.add_argument("--output", "-o", default=None,
+                   help="params file to write (default: params/<client>.yaml)")
+    p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+    p.add_argument("--force", action="store_true", help="replace an existing params file")
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser(
         "validate",

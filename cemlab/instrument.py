@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from cemlab._yaml import YamlProblem, parse_yaml, shorten
 from cemlab.exceptions import InstrumentError
 
 _ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -72,6 +73,11 @@ def _code_as_text(label: Any) -> Any:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: The most points a scale in instrument YAML may have: 0-100 is the widest a questionnaire
+#: uses, and validation walks the scale point by point (1-100,000,000 would take minutes).
+MAX_SCALE_POINTS = 101
 
 
 class Scale(_Strict):
@@ -139,10 +145,63 @@ class Groups(_Strict):
 
     @model_validator(mode="after")
     def _labels_known(self) -> Groups:
+        for position, level in enumerate(self.levels):
+            if level in self.levels[:position]:
+                raise KeyProblem(
+                    f"level {level!r} is listed twice. Fix: list each level once, e.g. "
+                    f"levels: [{', '.join(dict.fromkeys(self.levels))}]",
+                    ("levels",),
+                )
         unknown = set(self.labels) - set(self.levels)
         if unknown:
             raise ValueError(f"labels given for unknown levels {sorted(unknown)}")
+        problem = self.label_conflict()
+        if problem:
+            raise KeyProblem(problem, ("labels",))
         return self
+
+    def label_conflict(
+        self, labels: Mapping[str, Iterable[str]] | None = None, given_in: str = "group_labels"
+    ) -> str | None:
+        """Why ``labels`` (level -> labels, on top of these groups' own) would misfile people.
+
+        ``given_in`` names where ``labels`` come from in the messages (a params key).
+
+        A label equal to another level's name (``management: [staff]`` moves every staff
+        member into management) or listed under two levels, here or in ``groups.labels``, is
+        a conflict: the loader would silently keep one reading. Labels are compared as the
+        loader compares them, ignoring case, accents and punctuation. None when all is well.
+        """
+        # imported here: cemlab.io imports this module, so it cannot be imported at the top
+        from cemlab.io.text import normalize_text
+
+        # normalised label -> (its level, where it was given; None for the level's own name)
+        owner: dict[str, tuple[str, str | None]] = {
+            normalize_text(level): (level, None) for level in self.levels
+        }
+        sources = [(self.labels, "the instrument's groups.labels")]
+        if labels is not None:
+            sources.append((labels, given_in))
+        for source, where in sources:
+            for level, texts in source.items():
+                for text in texts:
+                    norm = normalize_text(text)
+                    other, given_in = owner.setdefault(norm, (level, where))
+                    if other == level:
+                        continue
+                    shown = shorten(repr(text), 60)
+                    if given_in is None:
+                        return (
+                            f"label {shown} under {level!r} is the name of the level "
+                            f"{other!r}: every {other} respondent would be counted as {level}. "
+                            f"Fix: remove {shown} from {level!r}"
+                        )
+                    return (
+                        f"label {shown} is under {level!r} and also under {other!r} "
+                        f"(in {given_in}): its respondents would silently go to one of them. "
+                        "Fix: keep the label under one level only"
+                    )
+        return None
 
 
 class Item(_Strict):
@@ -280,6 +339,41 @@ class Instrument(_Strict):
             return self.recommend.text
         return self.item(item_id).text
 
+    def describe(self) -> str:
+        """The instrument as a consultant maps a client's file to it: dimensions, item ids and
+        statements, the scale, bands and groups (``cemlab instruments show NAME``)."""
+        def band(name: str) -> str:
+            low_high = getattr(self.bands, name)
+            return f"{name} {low_high[0]:g}-{low_high[1]:g}" if low_high else ""
+
+        bands = ", ".join(b for b in map(band, ("disagree", "neutral", "agree")) if b)
+        lines = [f"{self.name}: {self.title or ''}".rstrip(": ")]
+        if self.description:
+            lines.append(" ".join(self.description.split()))
+        lines.append(f"Scale {self.scale.min}-{self.scale.max} ({bands})")
+        lines.append(f"Group column {self.groups.column!r}: levels "
+                     f"{', '.join(self.groups.levels)}")
+        for level, labels in self.groups.labels.items():
+            lines.append(f"  {level} also read from: {', '.join(labels)}")
+        width = max(len(item_id) for item_id in [*self.item_ids, "id"])
+        for dim in self.dimensions:
+            lines.append("")
+            lines.append(f"{dim.title} (dimension {dim.id})")
+            for item in dim.items:
+                notes = [n for n, on in (("reverse-keyed", item.reverse),) if on]
+                if item.scale is not None:
+                    notes.append(f"scale {item.scale.min}-{item.scale.max}")
+                extra = f"  [{'; '.join(notes)}]" if notes else ""
+                lines.append(f"  {item.id:<{width}}  {item.text}{extra}")
+        if self.recommend is not None:
+            lines.append("")
+            lines.append("Recommend question (Net Promoter Score, 0-10)")
+            lines.append(f"  {self.recommend.id:<{width}}  {self.recommend.text}")
+        lines.append("")
+        lines.append(f"{len(self.items)} items. Map a client's column to an item in the params "
+                     "file: columns: {item_id: column name}")
+        return "\n".join(lines)
+
     def item_table(self):
         """One row per item: id, dimension, dimension title, text, source, reverse, scale."""
         import pandas as pd
@@ -351,18 +445,50 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
 def parse_instrument(text: str, label: str = "<instrument>") -> Instrument:
     """Parse and validate instrument YAML text; ``label`` names it in error messages."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InstrumentError(f"{label}: not valid YAML: {exc}") from None
+        data = parse_yaml(text)
+    except YamlProblem as exc:
+        raise InstrumentError(f"{label}: {exc}") from None
     if not isinstance(data, dict):
         raise InstrumentError(
             f"{label}: an instrument must be a YAML mapping with keys name, scale, bands, "
             "groups, dimensions"
         )
+    problem = _too_wide_scale(data)
+    if problem:
+        raise InstrumentError(f"{label}: {problem}")
     try:
         return Instrument.model_validate(data)
     except ValidationError as exc:
-        raise InstrumentError(f"{label}: {describe_validation_error(exc, data)}") from None
+        raise InstrumentError(
+            f"{label}: {describe_validation_error(exc, data, Instrument)}"
+        ) from None
+
+
+def _too_wide_scale(data: dict) -> str | None:
+    """A scale in instrument YAML wider than `MAX_SCALE_POINTS`, checked before validation.
+
+    Validation walks each scale point by point (every score in a band), so a 1-100,000,000
+    scale in a 1 KB file would take minutes; it is refused first, naming its key.
+    """
+    places: list[tuple[str, object]] = [("scale", data.get("scale"))]
+    dimensions = data.get("dimensions")
+    for d, dim in enumerate(dimensions if isinstance(dimensions, list) else []):
+        items = dim.get("items") if isinstance(dim, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                places.append((_key_path(("dimensions", d, "items", i, "scale"), data),
+                               item.get("scale")))
+    for key, scale in places:
+        if not isinstance(scale, dict):
+            continue
+        low, high = scale.get("min"), scale.get("max")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)):
+            continue
+        points = high - low + 1
+        if points > MAX_SCALE_POINTS:
+            return (f"key {key!r}: a {low}-{high} scale has {points:,} points; at most "
+                    f"{MAX_SCALE_POINTS} are allowed (e.g. 0-100). Fix: check min and max")
+    return None
 
 
 def not_an_instrument(name: str, path: Path) -> str:
@@ -382,16 +508,26 @@ def not_an_instrument(name: str, path: Path) -> str:
     return f"{message}. Fix: give a built-in name or the path of an instrument YAML file"
 
 
-def describe_validation_error(exc: ValidationError, data: object = None) -> str:
+#: How many of pydantic's errors a message lists; a file with thousands of wrong values
+#: gets the first few and a count, not a message of megabytes.
+MAX_ERRORS_LISTED = 10
+
+
+def describe_validation_error(
+    exc: ValidationError, data: object = None, model: type[BaseModel] | None = None
+) -> str:
     """Turn pydantic's error list into lines that name each key by its path in the YAML.
 
     Item and dimension positions are shown by their ``id`` when the YAML gives one, so
     ``dimensions[2].items[0].text`` reads ``dimensions[leadership].items[lead_decisions].text``.
     A wrong value is shown as given, with a fix for its kind of error ("write a whole number,
-    e.g. min_group_size: 5").
+    e.g. min_group_size: 5"); with ``model`` (the class validated), an unknown key gets the
+    closest known key at its place ("colums": use 'columns'). At most `MAX_ERRORS_LISTED`
+    errors are listed.
     """
     lines = []
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors[:MAX_ERRORS_LISTED]:
         loc = tuple(err["loc"])
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, KeyProblem):
@@ -403,6 +539,11 @@ def describe_validation_error(exc: ValidationError, data: object = None) -> str:
             msg = "this key is required but missing"
         elif kind == "extra_forbidden":
             msg = "unknown key (check its spelling against the README)"
+            close = difflib.get_close_matches(
+                str(loc[-1]), _keys_at(model, loc[:-1]), n=1, cutoff=0.6
+            )
+            if close:
+                msg += f". Fix: use {close[0]!r}, the closest known key"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         else:  # a pydantic check: say what was given and what would do
@@ -410,8 +551,33 @@ def describe_validation_error(exc: ValidationError, data: object = None) -> str:
             fix = _fix_for(kind, err.get("input"), loc, err.get("ctx") or {})
             if fix:
                 msg += f". Fix: {fix}"
-        lines.append(f"key {key!r}: {msg}")
+        lines.append(f"key {shorten(key, 120)!r}: {msg}")
+    if len(errors) > MAX_ERRORS_LISTED:
+        lines.append(f"... and {len(errors) - MAX_ERRORS_LISTED:,} more errors")
     return "; ".join(lines)
+
+
+def _keys_at(model: type[BaseModel] | None, loc: tuple[str | int, ...]) -> list[str]:
+    """The keys the model accepts at ``loc`` (a path of keys and list positions)."""
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        model = _model_in(field.annotation) if field is not None else None
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``list[Item]`` or ``Scale | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _key_path(loc: tuple[str | int, ...], data: object) -> str:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     StrictFloat,
     StrictInt,
     ValidationError,
@@ -26,11 +26,13 @@ from pydantic import (
     model_validator,
 )
 
+from cemlab._yaml import YamlProblem, parse_yaml
 from cemlab.benchmarks import list_benchmarks
 from cemlab.exceptions import CemlabError, ParamsError
 from cemlab.instrument import (
     SLUG_PATTERN,
     Instrument,
+    KeyProblem,
     describe_validation_error,
     labels_as_text,
     list_instruments,
@@ -39,6 +41,9 @@ from cemlab.instrument import (
 )
 from cemlab.io import EXTRA_FIELDS, load
 from cemlab.survey import Survey
+
+#: The smallest min_group_size a params file may set without ``allow_small_groups: true``.
+SMALLEST_SAFE_GROUP = 3
 
 #: A report section; `Params.sections` lists them in report order (default: all).
 Section = Literal[
@@ -244,6 +249,7 @@ class Params(_Strict):
     comments: dict[str, str] = Field(default_factory=dict)
     target: StrictFloat | None = None
     min_group_size: StrictInt = Field(default=5, ge=1)
+    allow_small_groups: StrictBool = False
     wave: str | None = None
     feedback: FeedbackSource | None = None
     previous: PreviousSource | None = None
@@ -278,6 +284,25 @@ class Params(_Strict):
         else:
             _check_fields(instrument, None, value)
         return value
+
+    @model_validator(mode="after")
+    def _small_groups_said_aloud(self) -> Params:
+        """A min_group_size below `SMALLEST_SAFE_GROUP` must be asked for in so many words.
+
+        With groups of one or two, a respondent can read a colleague's answers off a group
+        figure; a typo (``min_group_size: 1``) must not switch that protection off. The
+        report's cover prints ``allow_small_groups`` when it is true.
+        """
+        if self.min_group_size < SMALLEST_SAFE_GROUP and not self.allow_small_groups:
+            raise KeyProblem(
+                f"{self.min_group_size} is below {SMALLEST_SAFE_GROUP}: reports would show "
+                f"figures of groups of {self.min_group_size}, from which a respondent can read "
+                f"a colleague's answers. Fix: use min_group_size: {SMALLEST_SAFE_GROUP} or "
+                "more, or, if the client accepts it, add allow_small_groups: true (the "
+                "report's cover then says so)",
+                ("min_group_size",),
+            )
+        return self
 
     @field_validator("target")
     @classmethod
@@ -386,6 +411,9 @@ def _check_fields(
             f"{labels_key}{', '.join(repr(k) for k in bad)} not a level of instrument "
             f"{instrument.name!r} (levels: {', '.join(instrument.groups.levels)})"
         )
+    conflict = instrument.groups.label_conflict(group_labels) if group_labels else None
+    if conflict:
+        raise ValueError(f"{labels_key}{conflict}")
 
 
 def load_params(path: str | Path) -> Params:
@@ -402,9 +430,11 @@ def load_params(path: str | Path) -> Params:
     if not path.is_file():
         raise ParamsError(f"{path}: no such params file. Fix: check the path")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{path}: not a valid YAML text file: {exc}") from None
+        data = parse_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
+    except YamlProblem as exc:
+        raise ParamsError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise ParamsError(
             f"{path}: a params file must be a YAML mapping with at least client, title and data"
@@ -412,7 +442,7 @@ def load_params(path: str | Path) -> Params:
     try:
         params = Params.model_validate(data, context={"folder": path.resolve().parent})
     except ValidationError as exc:
-        raise ParamsError(f"{path}: {describe_validation_error(exc, data)}") from None
+        raise ParamsError(f"{path}: {describe_validation_error(exc, data, Params)}") from None
     params._path = path.resolve()
     return params
 

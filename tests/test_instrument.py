@@ -185,3 +185,65 @@ def test_unknown_name_and_non_mapping_are_clear_errors(tmp_path, monkeypatch):
         parse_instrument("- just\n- a list\n", "list.yaml")
     with pytest.raises(InstrumentError, match="not valid YAML"):
         parse_instrument("name: [unclosed\n", "bad.yaml")
+
+
+# -- bounds and conflicts (issue 10) ---------------------------------------------------------
+
+
+def _broken(tmp_path, text: str) -> str:
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(path)
+    assert str(info.value).startswith(str(path))
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # these gave a traceback, a silent misreading or minutes of work before
+        (lambda d: d["groups"].update(levels=["management", "staff", "staff"]),
+         "key 'groups.levels': level 'staff' is listed twice. Fix: list each level once, e.g. "
+         "levels: [management, staff]"),
+        (lambda d: d["groups"].update(labels={"management": ["Staff"]}),
+         "key 'groups.labels': label 'Staff' under 'management' is the name of the level "
+         "'staff': every staff respondent would be counted as management"),
+        (lambda d: d["groups"].update(labels={"management": ["Boss"], "staff": ["boss"]}),
+         "key 'groups.labels': label 'boss' is under 'staff' and also under 'management'"),
+        (lambda d: d["scale"].update(max=100_000_000),
+         "key 'scale': a 1-100000000 scale has 100,000,000 points; at most 101 are allowed "
+         "(e.g. 0-100). Fix: check min and max"),
+        (lambda d: d["dimensions"][0]["items"][0].update(scale={"min": 0, "max": 101}),
+         "key 'dimensions[service].items[s1].scale': a 0-101 scale has 102 points"),
+        (lambda d: d["dimensions"][0]["items"][0].update(txt="x"),
+         "Fix: use 'text', the closest known key"),
+        (lambda d: d["groups"].update(levles=["a"]), "Fix: use 'levels', the closest known key"),
+    ],
+)
+def test_an_instrument_that_would_misfile_or_hang_is_refused(tmp_path, change, expected):
+    data = yaml.safe_load(MINIMAL)
+    change(data)
+    assert expected in _broken(tmp_path, yaml.safe_dump(data))
+
+
+def test_a_0_to_100_scale_is_the_widest_allowed():
+    data = yaml.safe_load(MINIMAL)
+    data["scale"] = {"min": 0, "max": 100}
+    data["bands"] = {"disagree": [0, 40], "neutral": [41, 59], "agree": [60, 100]}
+    assert parse_instrument(yaml.safe_dump(data)).scale.max == 100
+
+
+def test_instrument_yaml_refuses_repeated_keys_and_alias_bombs(tmp_path):
+    repeated = MINIMAL.replace("scale: {min: 1, max: 5}", "scale: {min: 1, max: 5}\n"
+                                                          "scale: {min: 1, max: 500}")
+    assert "key 'scale' is given twice (lines 3 and 4)" in _broken(tmp_path, repeated)
+    bomb = "\n".join([f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)])
+    message = _broken(tmp_path, "l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + bomb + "\n"
+                                + MINIMAL.replace("levels: [management, staff]", "levels: *l8"))
+    assert "expands to more than 100,000 values" in message
+
+
+def test_built_in_instruments_have_no_conflicting_labels():
+    for name in list_instruments():
+        assert load_instrument(name).groups.label_conflict() is None

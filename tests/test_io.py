@@ -665,7 +665,9 @@ def test_a_table_of_something_else_says_it_is_not_this_survey(tmp_path):
     with pytest.raises(DataError) as err:
         load(path, write_instrument(tmp_path))
     assert "none of the 3 questions of instrument 'mini' was found" in str(err.value)
-    assert "does not look like a survey export for this instrument" in str(err.value)
+    # each question with the headers closest to it, not a bare "does not look like a survey"
+    assert "q1 ('Leaders make decisions that fit our strategy'); closest columns: " in \
+        str(err.value)
 
 
 def test_missing_file_suggests_similar_names(tmp_path):

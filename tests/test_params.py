@@ -257,6 +257,7 @@ def test_numbers_yaml_reads_where_text_is_meant_are_text(client_folder):
     write_csv(client_folder / "data" / "codes.csv",
               [["role", "q1", "q2", "q3"], [1, 4, 4, 4], [2, 3, 3, 3], [3, 5, 5, 5]])
     params = load_params(write_params(client_folder, data="../data/codes.csv", min_group_size=1,
+                                      allow_small_groups=True,
                                       group_labels={"staff": [1, 2], "management": [3]}))
     assert load_client(params).survey.responses["role"].tolist() == [
         "staff", "staff", "management"]
@@ -269,7 +270,7 @@ def test_missing_params_file_and_non_mapping_yaml(client_folder):
     path.write_text("- client: acme\n", encoding="utf-8")
     assert "must be a YAML mapping" in params_error(path)
     path.write_text("client: [acme\n", encoding="utf-8")
-    assert "not a valid YAML text file" in params_error(path)
+    assert "not valid YAML" in params_error(path)
 
 
 def test_malformed_instrument_is_a_params_error(client_folder):
@@ -320,3 +321,124 @@ def test_notebook_parameters_validate_back_to_the_same_params(client_folder):
     del values["params_file"]
     again = Params.model_validate(values, context={"folder": client_folder / "elsewhere"})
     assert again.model_dump() == params.model_dump()
+
+
+# -- params that cannot quietly switch protection off (issue 10, §3) -------------------------
+
+
+def _write_text(client_folder, text: str) -> Path:
+    path = client_folder / "params" / "acme.yaml"
+    path.write_text("client: acme\ntitle: Acme 2026\ndata: ../data/acme.csv\n"
+                    "instrument: ../data/mini.yaml\n" + text, encoding="utf-8")
+    return path
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(client_folder):
+    # PyYAML keeps the second silently: this file used to load with min_group_size 1
+    path = _write_text(client_folder, "min_group_size: 5\nallow_small_groups: true\n"
+                                      "min_group_size: 1\n")
+    assert params_error(path) == (
+        f"{path}: key 'min_group_size' is given twice (lines 5 and 7); YAML would silently "
+        "keep only the second. Fix: keep one 'min_group_size' line and delete the other"
+    )
+    nested = _write_text(client_folder, "group_labels:\n  staff: [Employee]\n  staff: [Boss]\n")
+    assert "key 'staff' is given twice (lines 6 and 7)" in params_error(nested)
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(client_folder):
+    # nine levels of nine aliases: 9**9 (387 million) labels from a 1 KB file; the old loader
+    # spent minutes and gigabytes expanding it. The alarm turns a regression into a failure.
+    import signal
+
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = _write_text(client_folder, "\n".join(
+        ["title_parts:", *[f"  {line}" for line in levels], "group_labels:", "  staff: *a8"]))
+    assert path.stat().st_size < 1024
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the alias bomb was expanded"))
+    signal.alarm(10)
+    try:
+        message = params_error(path)
+    finally:
+        signal.alarm(0)
+    assert "expands to more than 100,000 values" in message and len(message) < 400
+
+
+def test_an_alias_that_contains_itself_is_an_error(client_folder):
+    path = _write_text(client_folder, "group_labels: &loop {staff: [*loop]}\n")
+    assert "an alias refers to the value that contains it" in params_error(path)
+
+
+def test_error_messages_stay_short_whatever_the_file_holds(client_folder):
+    many = ", ".join(["true"] * 5000)  # 5,000 wrong labels: 5,000 pydantic errors
+    message = params_error(_write_text(client_folder, f"group_labels: {{staff: [{many}]}}\n"))
+    assert "... and 4,990 more errors" in message and len(message) < 5000
+    long_line = _write_text(client_folder, "title: [" + "x" * 100_000 + "\n")
+    assert len(params_error(long_line)) < 1000
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        ({"management": ["staff"]},
+         "key 'group_labels': label 'staff' under 'management' is the name of the level "
+         "'staff': every staff respondent would be counted as management. Fix: remove 'staff' "
+         "from 'management'"),
+        ({"management": ["STAFF!"]}, "label 'STAFF!' under 'management' is the name of the level"),
+        ({"management": ["Team lead"], "staff": ["team-lead"]},
+         "key 'group_labels': label 'team-lead' is under 'staff' and also under 'management' "
+         "(in group_labels): its respondents would silently go to one of them. Fix: keep the "
+         "label under one level only"),
+        # mini's own groups.labels put "Senior management" under management
+        ({"staff": ["senior management"]},
+         "label 'senior management' is under 'staff' and also under 'management' (in the "
+         "instrument's groups.labels)"),
+    ],
+)
+def test_a_group_label_that_would_move_people_between_groups_is_an_error(
+    client_folder, labels, expected
+):
+    assert expected in params_error(write_params(client_folder, group_labels=labels))
+    nested = write_params(client_folder, previous={"data": "../data/acme-2025.csv",
+                                                   "group_labels": labels})
+    assert "key 'previous': group_labels: label" in params_error(nested)
+
+
+def test_a_label_under_its_own_level_is_fine(client_folder):
+    params = load_params(write_params(client_folder, group_labels={"staff": ["Staff", "Crew"]}))
+    assert params.group_labels == {"staff": ["Staff", "Crew"]}
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_min_group_size_below_3_needs_allow_small_groups(client_folder, size):
+    message = params_error(write_params(client_folder, min_group_size=size))
+    assert (f"key 'min_group_size': {size} is below 3: reports would show figures of groups of "
+            f"{size}") in message
+    assert "Fix: use min_group_size: 3 or more, or, if the client accepts it, add " \
+        "allow_small_groups: true" in message
+    params = load_params(write_params(client_folder, min_group_size=size,
+                                      allow_small_groups=True))
+    assert (params.min_group_size, params.allow_small_groups) == (size, True)
+    assert params.notebook_parameters()["allow_small_groups"] is True  # the cover reads it
+    assert load_params(write_params(client_folder, min_group_size=3)).allow_small_groups is False
+    message = params_error(write_params(client_folder, min_group_size=size,
+                                        allow_small_groups="yes"))
+    assert "key 'allow_small_groups': Input should be a valid boolean" in message
+
+
+@pytest.mark.parametrize(
+    "keys, expected",
+    [
+        ({"colums": {"q1": "a"}}, "key 'colums': unknown key (check its spelling against the "
+                                  "README). Fix: use 'columns', the closest known key"),
+        ({"min_group_sise": 5}, "Fix: use 'min_group_size', the closest known key"),
+        ({"previous": {"data": "../data/acme-2025.csv", "wav": "2025"}},
+         "key 'previous.wav': unknown key (check its spelling against the README). Fix: use "
+         "'wave', the closest known key"),
+        ({"feedback": {"data": "../data/acme-nps.csv", "instrumnet": "customer-feedback"}},
+         "Fix: use 'instrument', the closest known key"),
+    ],
+)
+def test_an_unknown_key_gets_the_closest_known_key(client_folder, keys, expected):
+    assert expected in params_error(write_params(client_folder, **keys))
+    assert "closest known key" not in params_error(write_params(client_folder, xyzzy=1))

@@ -105,7 +105,7 @@ def test_a_params_error_makes_the_report_not_ok_with_its_message(tmp_path):
     assert not report.ok and report.params is None
     assert report.summary() == (
         f"NOT analysable: {path}: key 'min_groupsize': unknown key (check its spelling against "
-        "the README)"
+        "the README). Fix: use 'min_group_size', the closest known key"
     )
 
 

@@ -5,9 +5,11 @@ the optional fields (respondent id, segment, weight, wave).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cemlab._yaml import shorten
 from cemlab.exceptions import DataError, located
 from cemlab.instrument import Instrument
 from cemlab.io.table import RawColumn, RawTable
@@ -26,6 +28,11 @@ def _column_candidates(col: RawColumn) -> list[str]:
     return [normalize_text(t) for t in [col.name, *col.texts] if normalize_text(t)]
 
 
+def _written_name(col: RawColumn) -> str:
+    """The header as the file writes it: two "role" columns are both "role" here."""
+    return col.texts[0] if col.texts else col.name
+
+
 def _find_named_column(table: RawTable, wanted: str) -> list[RawColumn]:
     """Columns a `columns` mapping value may mean: exact name, else any header text, else letter."""
     exact = [c for c in table.columns if c.name == wanted]
@@ -38,35 +45,99 @@ def _find_named_column(table: RawTable, wanted: str) -> list[RawColumn]:
     return [c for c in table.columns if c.letter == wanted.strip().upper()]
 
 
-def _text_matches(statement: str, col: RawColumn) -> str | None:
-    """How a column's header carries an item's statement: "exact", "after-prefix" or None.
+#: A question number before a statement: "1. ", "1) ", "Q1. ", "Q1: ", "Q1 - ", "P1. ",
+#: "Q5_3. ", "Item 4) ". The mark after the number must be followed by a space or a letter, so
+#: that "1.5 million customers ..." keeps its number.
+_NUMBERING = re.compile(
+    r"^\s*(?:[^\W\d_]{1,5}\s?#?)?\d{1,3}[^\W\d_]?(?:[._]\d{1,3}[^\W\d_]?)*"
+    r"(?:[.):](?=\s|[^\W\d_])|\s*[-–—](?=\s))\s*"
+)
 
-    "after-prefix" is a header that ends with the statement after a separator, as Qualtrics
-    writes matrix rows: "Q5 - Leaders make decisions ..." or "Please rate ... - Leaders make
-    decisions ...". The separator is required so that a short statement never matches the
-    tail of a longer one ("customers first" inside "... who put customers first").
+#: A scale reminder in brackets after a statement: "(1-10)", "[1 = strongly disagree …
+#: 10 = strongly agree]", "(0 to 10)". A number alone in brackets ("(99%)", "(2024)") is no hint.
+_SCALE_HINT = re.compile(
+    r"\s*[(\[{][^()\[\]{}]*\d\s*(?:[-–—=:]|\.\.|…|to\b)[^()\[\]{}]*[)\]}]\s*$",
+    re.IGNORECASE,
+)
+
+
+def _decorated_keys(text: str) -> set[str]:
+    """What a header may carry as its statement once survey-tool decorations are set aside.
+
+    The header itself, without a trailing scale hint, without a leading question number, and
+    every tail after a separator ("Q5 - ...", "Please rate ... - ..."), all normalised. The
+    header as written always stays a key too, so a statement that itself starts with a number
+    ("24/7 support ...", "3 things ...") still matches its own column.
     """
-    target = normalize_text(statement)
-    if not target:
-        return None
-    if target in _column_candidates(col):
-        return "exact"
-    for text in col.texts:
-        parts = _SEPARATOR.split(text)
-        tails = (" ".join(parts[i:]) for i in range(1, len(parts)))
-        if any(normalize_text(tail) == target for tail in tails):
-            return "after-prefix"
-    return None
+    keys = set()
+    for bare in {text, _SCALE_HINT.sub("", text)}:
+        for variant in {bare, _NUMBERING.sub("", bare, count=1)}:
+            keys.add(normalize_text(variant))
+            parts = _SEPARATOR.split(variant)
+            keys.update(normalize_text(" ".join(parts[i:])) for i in range(1, len(parts)))
+    keys.discard("")
+    return keys
+
+
+@dataclass(frozen=True)
+class _HeaderKeys:
+    """A column's header texts as statements may match them: exactly, or once undecorated."""
+
+    exact: frozenset[str]
+    decorated: frozenset[str]
+
+    @classmethod
+    def of(cls, col: RawColumn) -> _HeaderKeys:
+        exact = frozenset(_column_candidates(col))
+        decorated = frozenset(k for t in col.texts for k in _decorated_keys(t)) - exact
+        return cls(exact, decorated)
+
+    def rank(self, statement: str) -> int:
+        """2 when a header is the statement, 1 when it is once undecorated, else 0."""
+        return 2 if statement in self.exact else 1 if statement in self.decorated else 0
+
+
+def _statement_matches(
+    instrument: Instrument, item_ids: list[str], free: list[RawColumn]
+) -> dict[str, list[tuple[RawColumn, int]]]:
+    """For each item, the free columns whose header carries its statement, with the rank.
+
+    A column is left to the longest statement it carries: "Q9 - Our leaders reward employees
+    who put customers first" is that statement's column, never that of a shorter statement
+    "Customers first" inside it. Ranks: 2 exact, 1 after a decoration was set aside.
+    """
+    targets = {item_id: normalize_text(instrument.text_of(item_id)) for item_id in item_ids}
+    found: dict[str, list[tuple[RawColumn, int]]] = {item_id: [] for item_id in item_ids}
+    for col in free:
+        keys = _HeaderKeys.of(col)
+        ranked = [(item_id, keys.rank(t)) for item_id, t in targets.items() if t]
+        ranked = [(item_id, rank) for item_id, rank in ranked if rank]
+        if not ranked:
+            continue
+        longest = max(len(targets[item_id]) for item_id, _ in ranked)
+        for item_id, rank in ranked:
+            if len(targets[item_id]) == longest:
+                found[item_id].append((col, rank))
+    return found
 
 
 def _closest_columns(table: RawTable, *targets: str, n: int = 3) -> list[str]:
-    """The table's column names most like any of ``targets`` (names or statement text)."""
+    """The table's column names most like any of ``targets`` (names or statement text).
+
+    Headers are compared as written and without their decorations (question number, scale
+    hint), so "Q1. Leaders make decisons" is close to its statement despite the number.
+    """
+    wanted = [normalize_text(t) for t in targets if normalize_text(t)]
     scored: dict[str, float] = {}
     for col in table.columns:
-        for candidate in _column_candidates(col):
-            for target in targets:
-                ratio = difflib.SequenceMatcher(None, normalize_text(target), candidate).ratio()
-                scored[col.name] = max(scored.get(col.name, 0.0), ratio)
+        candidates = set(_column_candidates(col)).union(*map(_decorated_keys, col.texts))
+        best = 0.0
+        for candidate in candidates:
+            for target in wanted:
+                matcher = difflib.SequenceMatcher(None, target, candidate)
+                if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                    best = max(best, matcher.ratio())
+        scored[col.name] = best
     ranked = sorted(scored.items(), key=lambda kv: -kv[1])
     return [name for name, ratio in ranked[:n] if ratio >= 0.3]
 
@@ -84,35 +155,116 @@ def answer_fields(instrument: Instrument) -> list[str]:
 
 @dataclass
 class _ColumnPlan:
-    """Which column of the file feeds each field of the Survey (None: not asked / absent)."""
+    """Which column of the file feeds each field of the Survey (None: not asked / absent).
+
+    ``missing``: items no column matched; ``ambiguous``: field -> the columns that all match
+    it. `match_columns` fills them in; `_plan_columns` turns them into errors.
+    """
 
     fields: dict[str, str | None]
     notes: list[str]
+    missing: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+
+
+def match_columns(
+    table: RawTable, instrument: Instrument, columns: Mapping[str, str | None] | None = None
+) -> _ColumnPlan:
+    """Find every field's column without raising for what is missing or ambiguous.
+
+    The `columns` mapping first (an error in it still raises), then items by id, then by
+    statement, then the group column and the extras by name. `cemlab init` writes a starter
+    params file from the result; `load` refuses what is missing or ambiguous.
+    """
+    plan = _ColumnPlan(fields={}, notes=[])
+    _apply_mapping(table, instrument, columns or {}, plan)
+    free = [c for c in table.columns if c.name not in set(plan.fields.values())]
+    free = _match_items(table, instrument, plan, free)
+    group_field = instrument.groups.column
+    if group_field not in plan.fields:
+        # by the header as written only: a question text "Role?" is no group column
+        named = [c for c in free if normalize_text(_written_name(c)) == normalize_text(group_field)]
+        plan.fields[group_field] = _by_name(plan, group_field, [normalize_text(group_field)], named)
+    for extra in EXTRA_FIELDS:
+        if extra in plan.fields:
+            continue
+        names = _ID_NAMES if extra == "respondent_id" else (normalize_text(extra),)
+        plan.fields[extra] = _by_name(plan, extra, names, free)
+    return plan
+
+
+def _by_name(
+    plan: _ColumnPlan, key: str, names: Iterable[str], free: list[RawColumn]
+) -> str | None:
+    """The one column of ``free`` named like ``key`` (the first of ``names`` any column has).
+
+    Two columns with that name, written differently ("Role" and "role", "wave" and "Wave "),
+    are ambiguous: picking one could invert the groups.
+    """
+    for name in names:
+        hits = [c for c in free if name in _column_candidates(c)]
+        if len(hits) > 1:
+            plan.ambiguous[key] = [c.name for c in hits]
+            return None
+        if hits:
+            return hits[0].name
+    return None
 
 
 def _plan_columns(
     table: RawTable, instrument: Instrument, columns: Mapping[str, str | None]
 ) -> _ColumnPlan:
-    """Find every field's column: the mapping, then items by id or statement, then by name.
+    """`match_columns`, with a `DataError` for a field two columns match or a missing item.
 
-    A missing item is an error here; a missing group column is left to `load`, which can
-    still recognise the column by its values.
+    A missing group column is left to `load`, which can still recognise it by its values.
     """
-    plan = _ColumnPlan(fields={}, notes=[])
-    _apply_mapping(table, instrument, columns, plan)
-    free = [c for c in table.columns if c.name not in set(plan.fields.values())]
-    free = _match_items(table, instrument, plan, free)
-    group_field = instrument.groups.column
-    if group_field not in plan.fields:
-        by_name = [c for c in free if normalize_text(c.name) == normalize_text(group_field)]
-        plan.fields[group_field] = by_name[0].name if by_name else None
-    for extra in EXTRA_FIELDS:
-        if extra in plan.fields:
-            continue
-        names = _ID_NAMES if extra == "respondent_id" else (normalize_text(extra),)
-        hits = [c for name in names for c in free if name in _column_candidates(c)]
-        plan.fields[extra] = hits[0].name if hits else None
+    plan = match_columns(table, instrument, columns)
+    for key, names in plan.ambiguous.items():
+        if key in answer_fields(instrument):
+            statement = instrument.text_of(key)
+            raise DataError(
+                located(
+                    f"item {key} ({statement!r}) matches {len(names)} columns: "
+                    f"{_describe_choices(names)}",
+                    file=table.path,
+                    fix=f"say which one in the params file: columns: {{{key}: <column name>}}",
+                )
+            )
+        raise DataError(
+            located(
+                f"{len(names)} columns could be the {key} column: {_describe_choices(names)}; "
+                "cemlab does not guess which",
+                file=table.path,
+                fix=f"name the right one in the params file: columns: {{{key}: {names[0]}}}",
+            )
+        )
+    if plan.missing:
+        _raise_missing(table, instrument, plan)
     return plan
+
+
+def _raise_missing(table: RawTable, instrument: Instrument, plan: _ColumnPlan) -> None:
+    """The error for items no column matched, with the closest headers of each."""
+    lines = []
+    for item_id in plan.missing:
+        close = _closest_columns(table, item_id, instrument.text_of(item_id))
+        lines.append(f"{item_id} ({shorten(instrument.text_of(item_id), 60)!r}); closest "
+                     f"columns: {_describe_choices(close)}")
+    asked = [f for f in answer_fields(instrument) if plan.fields.get(f, "") is not None]
+    if len(plan.missing) == len(asked):
+        what = (f"none of the {len(asked)} questions of instrument {instrument.name!r} was found "
+                f"among the {len(table.columns)} columns")
+    else:
+        what = f"{len(plan.missing)} question(s) of instrument {instrument.name!r} not found"
+    raise DataError(
+        located(
+            f"{what}: " + "; ".join(lines),
+            file=table.path,
+            fix="map each in the params file, columns: {item_id: column name}, or "
+            "columns: {item_id: null} when the question was not asked (`cemlab instruments "
+            f"show {instrument.name}` lists the statements; `cemlab init` drafts the mapping)",
+        )
+    )
 
 
 def _apply_mapping(
@@ -189,65 +341,43 @@ def _match_items(
 ) -> list[RawColumn]:
     """Match the unmapped items by id, then by statement; return the columns still free.
 
-    Raises a `DataError` for an item two columns match, for items no column matches (with
-    the closest column names), and, when no item matches at all, says the file does not
-    look like a survey for this instrument.
+    An item two columns match equally goes to ``plan.ambiguous``, one no column matches to
+    ``plan.missing``. A header that is the statement beats one that carries it decorated
+    ("Q9 - ...", "1. ...", "... (1-10)"); a column two items would take is ambiguous for both.
     """
-    missing: list[str] = []
+    by_statement = []
+    # the header as written, not the name made unique: two "q1" columns are ambiguous
+    names = {c.name: (normalize_text(c.name), normalize_text(_written_name(c))) for c in free}
     for item_id in answer_fields(instrument):
         if item_id in plan.fields:
             continue
-        statement = instrument.text_of(item_id)
-        # the header as written, not the name made unique: two "q1" columns are ambiguous
-        found = [c for c in free if normalize_text(item_id) in
-                 (normalize_text(c.name), normalize_text(c.texts[0] if c.texts else ""))]
-        if not found:
-            matches = [(c, _text_matches(statement, c)) for c in free]
-            exact = [c for c, how in matches if how == "exact"]
-            found = exact or [c for c, how in matches if how == "after-prefix"]
+        key = normalize_text(item_id)
+        found = [c for c in free if key in names[c.name]]
         if len(found) > 1:
-            raise DataError(
-                located(
-                    f"item {item_id} ({statement!r}) matches {len(found)} columns: "
-                    f"{_describe_choices(c.name for c in found)}",
-                    file=table.path,
-                    fix=f"say which one in the params file: columns: {{{item_id}: <column name>}}",
-                )
-            )
-        if found:
+            plan.ambiguous[item_id] = [c.name for c in found]
+        elif found:
             plan.fields[item_id] = found[0].name
             free = [c for c in free if c.name != found[0].name]
         else:
-            missing.append(item_id)
+            by_statement.append(item_id)
 
-    asked = [f for f in answer_fields(instrument) if plan.fields.get(f, "") is not None]
-    if missing and len(missing) == len(asked):
-        raise DataError(
-            located(
-                f"none of the {len(asked)} questions of instrument {instrument.name!r} was found "
-                f"among the {len(table.columns)} columns (first columns: "
-                f"{_describe_choices(c.name for c in table.columns[:5])}); this does not look like "
-                "a survey export for this instrument",
-                file=table.path,
-                fix="check the file and the instrument, or map the columns in the params file "
-                "(columns: {item_id: column name})",
-            )
-        )
-    if missing:
-        lines = []
-        for item_id in missing:
-            close = _closest_columns(table, item_id, instrument.text_of(item_id))
-            lines.append(f"{item_id} ({instrument.text_of(item_id)!r}); closest columns: "
-                         f"{_describe_choices(close)}")
-        raise DataError(
-            located(
-                f"{len(missing)} question(s) of instrument {instrument.name!r} not found: "
-                + "; ".join(lines),
-                file=table.path,
-                fix="map each in the params file, columns: {item_id: column name}, or "
-                "columns: {item_id: null} when the question was not asked",
-            )
-        )
-    return free
-
-
+    chosen: dict[str, list[str]] = {}
+    for item_id, matches in _statement_matches(instrument, by_statement, free).items():
+        best = max((rank for _, rank in matches), default=0)
+        found = [col for col, rank in matches if rank == best]
+        if len(found) > 1:
+            plan.ambiguous[item_id] = [c.name for c in found]
+        elif found:
+            chosen.setdefault(found[0].name, []).append(item_id)
+        else:
+            plan.missing.append(item_id)
+    for column, item_ids in chosen.items():
+        if len(item_ids) > 1:
+            for item_id in item_ids:
+                plan.ambiguous[item_id] = [column]
+            plan.notes.append(f"column {column!r} carries the statements of "
+                              f"{' and '.join(item_ids)}")
+            continue
+        plan.fields[item_ids[0]] = column
+    taken = set(plan.fields.values())
+    return [c for c in free if c.name not in taken]

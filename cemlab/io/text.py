@@ -4,6 +4,7 @@ the answers that mean "no answer".
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -54,12 +55,23 @@ def normalize_text(text: object) -> str:
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    text = unicodedata.normalize("NFKD", str(text).translate(_UNDECOMPOSED)).casefold()
+    return _normalize(str(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalize(text: str) -> str:
+    """`normalize_text` of text; cached, as matching compares each header with every item."""
+    # apostrophes first: NFKD would split "´" into a space and an accent
+    text = text.translate(_APOSTROPHES).translate(_UNDECOMPOSED)
+    text = unicodedata.normalize("NFKD", text).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("’", "").replace("'", "").replace("‘", "")
     text = "".join(ch if ch.isalnum() else " " for ch in text)
     return " ".join(text.split())
 
+
+#: Apostrophes as keyboards, Word and survey tools write them ("company's", "company’s",
+#: "companyʼs", "company´s", "company`s"): dropped, so that all read "companys".
+_APOSTROPHES = str.maketrans(dict.fromkeys("'’‘ʼʻ`´′＇", ""))
 
 #: Letters Unicode does not split into base letter + accent, mapped by hand for `normalize_text`.
 _UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
