@@ -188,7 +188,8 @@ def _client(folder, rows, **keys):
     write_instrument(folder)
     write_csv(folder / "survey.csv", [HEADER, *rows])
     params = {"client": "acme", "title": "Acme", "data": "survey.csv",
-              "instrument": "mini.yaml", "min_group_size": 1} | keys
+              "instrument": "mini.yaml", "min_group_size": 1,
+              "allow_small_groups": True} | keys
     path = folder / "acme.yaml"
     path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     return path
@@ -291,7 +292,8 @@ def test_cuts_comments_and_exclude_labels_from_the_params_file(tmp_path):
     write_csv(tmp_path / "survey.csv",
               [[*HEADER, "Dział", "Why?"], *[[*r, "Sprzedaż", "ok"] for r in rows]])
     params = {"client": "acme", "title": "Acme", "data": "survey.csv",
-              "instrument": "mini.yaml", "min_group_size": 1, "exclude_labels": ["Contractor"],
+              "instrument": "mini.yaml", "min_group_size": 1, "allow_small_groups": True,
+              "exclude_labels": ["Contractor"],
               "cuts": {"department": {"column": "Dział", "labels": {"Sales": ["Sprzedaż"]}}},
               "comments": ["Why?"]}
     path = tmp_path / "acme.yaml"
