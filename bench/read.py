@@ -3,7 +3,10 @@
 CSV against ``pandas.read_csv`` (all columns as text, as `read_table` keeps them), .xlsx
 against ``pandas.read_excel`` (openpyxl and calamine engines), .sav against
 ``pyreadstat.read_sav``, Parquet against ``pandas.read_parquet``. Each measurement runs in a
-fresh process, so that its peak memory (max RSS) is its own. Usage::
+fresh process after its imports (cemlab's take seconds), so that its time and its peak
+memory are the read's own: "peak" is the rise of max RSS over the process after imports,
+"frame" the size of what was read (``memory_usage(deep=True)``). Files are written by a
+child process too, since a child inherits its parent's max RSS. Usage::
 
     python bench/read.py            # 100,000 and 1,000,000 rows x 30 columns
     python bench/read.py 20000      # other row counts
@@ -24,26 +27,26 @@ COLUMNS = 30
 
 _MEASURE = """
 import json, resource, sys, time
+import pandas as pd
+import pyreadstat
+from cemlab.io import read_table
 kind, path = sys.argv[1], sys.argv[2]
+read = {
+    "read_table": lambda: read_table(path).cells,
+    "pandas.read_csv": lambda: pd.read_csv(path),
+    "pandas.read_csv(dtype=str)": lambda: pd.read_csv(path, dtype=str),
+    "pandas.read_excel(openpyxl)": lambda: pd.read_excel(path, engine="openpyxl"),
+    "pandas.read_excel(calamine)": lambda: pd.read_excel(path, engine="calamine"),
+    "pyreadstat.read_sav": lambda: pyreadstat.read_sav(path, user_missing=True)[0],
+    "pandas.read_parquet": lambda: pd.read_parquet(path),
+}[kind]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()
-if kind == "read_table":
-    from cemlab.io import read_table
-    rows = len(read_table(path).cells)
-elif kind == "pandas.read_csv":
-    import pandas as pd
-    rows = len(pd.read_csv(path, dtype=str))
-elif kind.startswith("pandas.read_excel"):
-    import pandas as pd
-    rows = len(pd.read_excel(path, engine=kind.split(":")[1]))
-elif kind == "pyreadstat.read_sav":
-    import pyreadstat
-    rows = len(pyreadstat.read_sav(path, user_missing=True)[0])
-elif kind == "pandas.read_parquet":
-    import pandas as pd
-    rows = len(pd.read_parquet(path))
+frame = read()
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": len(frame),
+                  "frame_mb": frame.memory_usage(deep=True).sum() / 1e6}))
 """
 
 
@@ -66,40 +69,55 @@ def measure(kind: str, path: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def compare(label: str, path: Path, ours: str, theirs: list[str]) -> None:
-    mine = measure(ours, path)
+def compare(label: str, path: Path, theirs: list[str]) -> None:
+    mine = measure("read_table", path)
+    print(f"{label}: read_table {mine['seconds']:.2f} s, peak +{mine['peak_mb']:.0f} MB, "
+          f"frame {mine['frame_mb']:.0f} MB ({mine['peak_mb'] / mine['frame_mb']:.1f}x)")
     for other in theirs:
         base = measure(other, path)
-        print(f"{label:<28} read_table {mine['seconds']:6.2f} s {mine['peak_mb']:6.0f} MB | "
-              f"{other} {base['seconds']:6.2f} s {base['peak_mb']:6.0f} MB | "
-              f"ratio {mine['seconds'] / base['seconds']:.2f}x time, "
-              f"{mine['peak_mb'] / base['peak_mb']:.2f}x memory")
+        print(f"    {other:<28} {base['seconds']:6.2f} s, peak +{base['peak_mb']:5.0f} MB, "
+              f"frame {base['frame_mb']:5.0f} MB | read_table / this: "
+              f"{mine['seconds'] / base['seconds']:.2f}x time, "
+              f"{mine['peak_mb'] / max(base['peak_mb'], 1):.2f}x peak")
+
+
+_WRITE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from read import survey_frame
+kind, rows, path = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+frame = survey_frame(rows)
+if kind == "csv":
+    frame.to_csv(path, index=False)
+elif kind == "parquet":
+    frame.to_parquet(path)
+elif kind == "xlsx":
+    frame.to_excel(path, index=False)
+else:
+    import pyreadstat
+    pyreadstat.write_sav(frame, path)
+"""
+
+
+def write(kind: str, rows: int, folder: str) -> Path:
+    path = Path(folder) / f"survey-{rows}.{kind}"
+    subprocess.run([sys.executable, "-c", _WRITE, str(Path(__file__).parent), kind, str(rows),
+                    str(path)], check=True)
+    return path
 
 
 def main(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for rows in sizes:
-            frame = survey_frame(rows)
-            csv_path = Path(folder) / f"survey-{rows}.csv"
-            frame.to_csv(csv_path, index=False)
-            size = csv_path.stat().st_size / 1e6
-            compare(f"CSV {rows:,} x {COLUMNS} ({size:.0f} MB)", csv_path, "read_table",
-                    ["pandas.read_csv"])
-            parquet_path = csv_path.with_suffix(".parquet")
-            frame.to_parquet(parquet_path)
-            compare(f"Parquet {rows:,} x {COLUMNS}", parquet_path, "read_table",
+            path = write("csv", rows, folder)
+            compare(f"CSV {rows:,} x {COLUMNS} ({path.stat().st_size / 1e6:.0f} MB)", path,
+                    ["pandas.read_csv", "pandas.read_csv(dtype=str)"])
+            compare(f"Parquet {rows:,} x {COLUMNS}", write("parquet", rows, folder),
                     ["pandas.read_parquet"])
         rows = min(sizes[0], 20_000)
-        frame = survey_frame(rows)
-        xlsx_path = Path(folder) / f"survey-{rows}.xlsx"
-        frame.to_excel(xlsx_path, index=False)
-        compare(f"xlsx {rows:,} x {COLUMNS}", xlsx_path, "read_table",
-                ["pandas.read_excel:openpyxl", "pandas.read_excel:calamine"])
-        import pyreadstat
-
-        sav_path = Path(folder) / f"survey-{sizes[0]}.sav"
-        pyreadstat.write_sav(survey_frame(sizes[0]), str(sav_path))
-        compare(f"sav {sizes[0]:,} x {COLUMNS}", sav_path, "read_table",
+        compare(f"xlsx {rows:,} x {COLUMNS}", write("xlsx", rows, folder),
+                ["pandas.read_excel(openpyxl)", "pandas.read_excel(calamine)"])
+        compare(f"sav {sizes[0]:,} x {COLUMNS}", write("sav", sizes[0], folder),
                 ["pyreadstat.read_sav"])
 
 

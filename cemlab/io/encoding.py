@@ -11,6 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
 from cemlab.exceptions import DataError, located
 
 #: One valid UTF-8 sequence of two to four bytes (a letter such as "ą" or "€" in UTF-8 text).
@@ -95,15 +98,24 @@ def detect_encoding(path: Path, raw: bytes) -> Encoding:
     return Encoding(label, encoding)
 
 
+def _valid_utf8(raw: bytes, start: int) -> bool:
+    """Whether ``raw[start:]`` is UTF-8, checked by pyarrow (SIMD, no Python string built)."""
+    data = pa.py_buffer(raw).slice(start)
+    offsets = pa.py_buffer(np.array([0, data.size], dtype=np.int64).tobytes())
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, data]).cast(
+            pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _stray_bytes(raw: bytes, start: int) -> list[int]:
     """Offsets of the bytes that are not UTF-8, the first ones only (a legacy code page file
     has thousands; deciding needs only to know there are more than its UTF-8 letters)."""
     view = memoryview(raw)
-    try:
-        codecs.utf_8_decode(view[start:], "strict", True)
+    if _valid_utf8(raw, start):
         return []
-    except UnicodeDecodeError:
-        pass
     limit = max(1000, len(_UTF8_MULTIBYTE.findall(raw)) + 1)
     stray, position = [], start
     while len(stray) < limit:

@@ -62,7 +62,9 @@ def read_csv(path: Path) -> RawTable:
     data = _parse(path, pa.py_buffer(utf8).slice(start + data_offset), delimiter, head, first_row)
     if encoding.stray:
         _refuse_stray_bytes(path, data, head, encoding)
-    _refuse_unclosed_quotes(path, data, head, delimiter)
+    lines = utf8.count(b"\n", start + data_offset) + (not utf8.endswith(b"\n"))
+    if lines != len(data):  # as many lines as rows: no cell holds a line break
+        _refuse_unclosed_quotes(path, data, head, delimiter)
     return build_table(
         path, "csv", head, data, encoding=encoding.label, delimiter=delimiter
     )
