@@ -678,8 +678,8 @@ def test_missing_file_suggests_similar_names(tmp_path):
     with pytest.raises(DataError) as err:
         load(tmp_path, write_instrument(tmp_path))
     assert str(err.value) == (
-        f"{tmp_path}: this is a folder; a survey file (CSV, .xlsx or .sav) is needed. Fix: give "
-        "the path of the file itself"
+        f"{tmp_path}: this is a folder; a survey file (CSV, .xlsx, .sav or .parquet) is needed. "
+        "Fix: give the path of the file itself"
     )
 
 

@@ -1,34 +1,68 @@
-"""Telling a CSV file's text encoding from its bytes: UTF-8 / UTF-16 by BOM, else Windows-1250
-(Central European) or Windows-1252 (Western) by which one gives letters inside words.
+"""Telling a CSV file's text encoding from its bytes: UTF-8 / UTF-16 by BOM, UTF-8 when it
+decodes (or nearly: stray bytes are located, not guessed away), else Windows-1250 (Central
+European) or Windows-1252 (Western) by which one gives letters inside words.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
 
 from cemlab.exceptions import DataError, located
 
+#: One valid UTF-8 sequence of two to four bytes (a letter such as "ą" or "€" in UTF-8 text).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 
-def _decode(path: Path, raw: bytes) -> tuple[str, str]:
-    """The file's text and the name of its encoding, told apart from the bytes themselves."""
+
+@dataclass
+class Encoding:
+    """How a CSV file's bytes are text: the codec, its name for people, and bytes to skip."""
+
+    label: str  # "UTF-8", "UTF-8 with BOM", "UTF-16", "Windows-1250" or "Windows-1252"
+    codec: str
+    bom: int = 0
+    #: Byte offsets that are not UTF-8 in a file that otherwise is (the first few of them).
+    stray: list[int] = field(default_factory=list)
+
+
+def detect_encoding(path: Path, raw: bytes) -> Encoding:
+    """The file's encoding, told apart from the bytes themselves.
+
+    A file that decodes as UTF-8 is UTF-8. A file that is UTF-8 except for a few stray bytes
+    (a cell pasted from a Windows program) is still UTF-8, with the stray bytes' offsets in
+    ``stray``: read as Windows-1252 every "Zarząd" would become "ZarzÄ…d" and every manager an
+    unknown group, silently. Only a file with more undecodable bytes than UTF-8 letters is
+    told Windows-1250 from Windows-1252 by its words.
+    """
     for bom, codec, label in (
-        (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+        (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),  # Excel's "Unicode text" export
         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
     ):
         if raw.startswith(bom):
-            try:
-                return raw.decode(codec), label
-            except UnicodeDecodeError as exc:
-                raise DataError(
-                    located(
-                        f"starts like {label} text but byte {exc.start} is not {label}",
-                        file=path,
-                        fix="save the file again as 'CSV UTF-8' from Excel",
-                    )
-                ) from None
+            if codec == "utf-16":
+                try:
+                    raw.decode(codec)
+                except UnicodeDecodeError as exc:
+                    raise DataError(
+                        located(
+                            f"starts like {label} text but byte {exc.start} is not {label}",
+                            file=path,
+                            fix="save the file again as 'CSV UTF-8' from Excel",
+                        )
+                    ) from None
+                return Encoding(label, codec)
+            return Encoding(label, codec, bom=len(bom), stray=_stray_bytes(raw, len(bom)))
     if b"\x00" in raw[:4096]:
         raise DataError(
             located(
@@ -37,10 +71,11 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
                 fix="export the survey responses as CSV, .xlsx or .sav",
             )
         )
-    try:
-        return raw.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    stray = _stray_bytes(raw, 0)
+    if not stray:
+        return Encoding("UTF-8", "utf-8")
+    if len(stray) <= len(_UTF8_MULTIBYTE.findall(raw)):
+        return Encoding("UTF-8", "utf-8", stray=stray)
     decoded = {}
     for encoding in ("cp1250", "cp1252"):
         try:
@@ -60,7 +95,37 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     else:
         encoding = _central_or_western(decoded["cp1250"], decoded["cp1252"])
     label = {"cp1250": "Windows-1250", "cp1252": "Windows-1252"}[encoding]
-    return decoded[encoding], label
+    return Encoding(label, encoding)
+
+
+def _valid_utf8(raw: bytes, start: int) -> bool:
+    """Whether ``raw[start:]`` is UTF-8, checked by pyarrow (SIMD, no Python string built)."""
+    data = pa.py_buffer(raw).slice(start)
+    offsets = pa.py_buffer(np.array([0, data.size], dtype=np.int64).tobytes())
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, data]).cast(
+            pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _stray_bytes(raw: bytes, start: int) -> list[int]:
+    """Offsets of the bytes that are not UTF-8, the first ones only (a legacy code page file
+    has thousands; deciding needs only to know there are more than its UTF-8 letters)."""
+    view = memoryview(raw)
+    if _valid_utf8(raw, start):
+        return []
+    limit = max(1000, len(_UTF8_MULTIBYTE.findall(raw)) + 1)
+    stray, position = [], start
+    while len(stray) < limit:
+        try:
+            codecs.utf_8_decode(view[position:], "strict", True)
+            break
+        except UnicodeDecodeError as exc:
+            stray.append(position + exc.start)
+            position += exc.end
+    return stray
 
 
 def _central_or_western(as_1250: str, as_1252: str) -> str:

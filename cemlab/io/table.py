@@ -41,12 +41,18 @@ class RawTable:
 
     ``cells`` holds one row per data row, indexed by the row number the client's spreadsheet
     shows (header rows count: the first data row of a plain CSV is row 2, of a Qualtrics export
-    row 4; SPSS numbers cases from 1). Blank cells are ``None``; CSV cells are text, Excel and
-    SPSS cells keep their numbers.
+    row 4; SPSS and Parquet number records from 1). Blank cells are missing (``None``, NaN or
+    ``pd.NA``); CSV cells are stripped text (a pyarrow-backed string column, so that a million
+    rows are not a million Python objects per column), Excel, SPSS and Parquet cells keep
+    their numbers.
+
+    Every row below the header rows is in exactly one of ``cells``, ``blank_rows``,
+    ``malformed_rows`` (also in ``cells``, truncated to the header), ``note_rows`` and
+    ``summary_rows``; ``rows_below_header`` counts them all.
     """
 
     path: Path
-    format: str  # "csv", "xlsx" or "sav"
+    format: str  # "csv", "xlsx", "sav" or "parquet"
     layout: str  # "plain", "qualtrics", "qualtrics-legacy", "surveymonkey" or "spss"
     columns: list[RawColumn]
     cells: pd.DataFrame
@@ -59,7 +65,11 @@ class RawTable:
     malformed_rows: dict[int, str] = field(default_factory=dict)
     #: Rows below the data with one cell of text ("Source: ..."), set aside: row -> (column, text).
     note_rows: dict[int, tuple[str, object]] = field(default_factory=dict)
-    #: Every row the reader saw below the header rows (data, blank, note and malformed rows):
+    #: Rows below the data that a spreadsheet computed ("Total", "Mean" then numbers), not
+    #: respondents, set aside: row -> what the row is ("a Total row in column 'id'").
+    summary_rows: dict[int, str] = field(default_factory=dict)
+    #: Every row the reader saw below the header rows (data, blank, note, summary and
+    #: malformed rows):
     #: `load` accounts for each one, so that no respondent is lost unlisted.
     rows_below_header: int = 0
 
@@ -70,6 +80,8 @@ class RawTable:
         """
         if self.format == "sav":
             return "header rows: none (SPSS variable names and labels)"
+        if self.format == "parquet":
+            return "header rows: none (Parquet column names)"
         first = self.title_rows + 1
         extra = {
             "plain": [],
@@ -85,7 +97,9 @@ class RawTable:
 
     @property
     def first_data_row(self) -> int:
-        return 1 if self.format == "sav" else self.title_rows + len(self.header_rows) + 1
+        if self.format in ("sav", "parquet"):
+            return 1
+        return self.title_rows + len(self.header_rows) + 1
 
     def values(self, column: str, rows: Iterable[int] | None = None) -> list[tuple[int, object]]:
         """(spreadsheet row, cell) pairs of one column, blank cells as ``None``.
@@ -109,6 +123,7 @@ class RawTable:
             "qualtrics-legacy": "Qualtrics legacy export",
             "surveymonkey": "SurveyMonkey export",
             "spss": "SPSS data file",
+            "parquet": "Parquet file",
         }[self.layout]
         parts = [f"{self.format.upper()} {layout}"]
         if self.encoding:
@@ -119,12 +134,16 @@ class RawTable:
             parts.append(f"sheet {self.sheet!r}")
         if self.title_rows:
             parts.append(f"{self.title_rows} row(s) above the header skipped")
-        if self.format != "sav":
+        if self.format not in ("sav", "parquet"):
             rows = len(self.header_rows)
             parts.append(f"{rows} header row{'s' if rows != 1 else ''}")
         parts.append(f"{len(self.cells)} data rows, {len(self.columns)} columns")
         if self.note_rows:
             parts.append(f"{len(self.note_rows)} note row(s) below the data left out")
+        if self.summary_rows:
+            rows = ", ".join(str(r) for r in self.summary_rows)
+            parts.append(f"{len(self.summary_rows)} summary row(s) (Total, Mean ...) below the "
+                         f"data left out: row {rows}")
         return ", ".join(parts)
 
 
