@@ -117,7 +117,8 @@ class QualityLog:
     #: The header rows consumed: "header rows: 2 (column names row 1; SurveyMonkey ...)".
     header: str = ""
     #: Every row the reader saw below the header rows, and where each went: `load` checks
-    #: that rows_below_header == analysed + excluded + notes + blank rows.
+    #: that rows_below_header == analysed + excluded + notes + blank rows (``note_rows``
+    #: counts notes and summary rows such as "Total" below the data).
     rows_below_header: int = 0
     analysed: int = 0
     note_rows: int = 0

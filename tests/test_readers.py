@@ -177,6 +177,13 @@ def test_a_total_and_a_mean_row_below_the_data_are_not_respondents(tmp_path):
     assert accounted(table) == table.rows_below_header == 6
     assert "2 summary row(s) (Total, Mean ...) below the data left out: row 5, 6" in (
         table.describe())
+    # load lists both as notes, and the rows still add up: 3 analysed + 3 notes = 6
+    survey = load(path, write_instrument(tmp_path), min_group_size=1)
+    assert survey.n == 3
+    assert survey.quality.accounting() == (
+        "Rows below the header: 6 = analysed 3 + excluded 0 + notes/blank 3")
+    notes = [i for i in survey.quality.issues if i.reason == "summary row below the data"]
+    assert [i.row for i in notes] == [5, 6]
     # a respondent whose id is "Total" among others is not a summary row: it is not at the end
     path = write_csv(tmp_path / "t.csv", _mini_rows(["Total", "R2"]))
     assert read_table(path).summary_rows == {}

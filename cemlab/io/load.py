@@ -326,6 +326,16 @@ def load(
             reason="note below the data",
         )
 
+    for row, what in table.summary_rows.items():
+        log.add(
+            "note",
+            located(f"a summary row below the data ({what}), not a respondent: left out",
+                    file=path.name, row=row,
+                    fix="if it is a respondent, give the row its group and answers"),
+            row=row,
+            reason="summary row below the data",
+        )
+
     group_field = instrument.groups.column
     group_name = _group_column(table, instrument, plan, lookup, log)
     log.columns = {k: v for k, v in plan.fields.items() if v} | {group_field: group_name}
@@ -521,19 +531,20 @@ def _read_comments(table: RawTable, name: str, wanted: str, kept: np.ndarray,
 def _account_for_every_row(table: RawTable, log: QualityLog, kept: np.ndarray) -> None:
     """The no-loss guarantee: every row below the header is analysed, excluded or a note.
 
-    Each data row is kept or excluded (listed once with its reason); blank rows and notes
-    below the data are listed as notes; together they are every row the reader saw. Counts
+    Each data row is kept or excluded (listed once with its reason); blank rows, notes and
+    summary rows (Total, Mean) below the data are listed as notes; together they are every row the reader saw. Counts
     that do not add up would mean a respondent lost unlisted: an internal error, never a
     result.
     """
     log.rows_below_header = table.rows_below_header
     log.analysed = int(kept.sum())
-    log.note_rows = len(table.note_rows)
+    log.note_rows = len(table.note_rows) + len(table.summary_rows)
     log.blank_rows = len(table.blank_rows)
     excluded = len(kept) - log.analysed
     listed = log.count("excluded")
     rows = np.sort(np.concatenate([table.cells.index.to_numpy(dtype=np.int64),
                                    np.fromiter(table.note_rows, dtype=np.int64),
+                                   np.fromiter(table.summary_rows, dtype=np.int64),
                                    np.asarray(table.blank_rows, dtype=np.int64)]))
     distinct = int((np.diff(rows) != 0).sum()) + 1 if len(rows) else 0
     accounted = log.analysed + excluded + log.note_rows + log.blank_rows
