@@ -532,9 +532,9 @@ def _account_for_every_row(table: RawTable, log: QualityLog, kept: np.ndarray) -
     """The no-loss guarantee: every row below the header is analysed, excluded or a note.
 
     Each data row is kept or excluded (listed once with its reason); blank rows, notes and
-    summary rows (Total, Mean) below the data are listed as notes; together they are every row the reader saw. Counts
-    that do not add up would mean a respondent lost unlisted: an internal error, never a
-    result.
+    summary rows (Total, Mean) below the data are listed as notes; together they are every
+    row the reader saw. Counts that do not add up would mean a respondent lost unlisted: an
+    internal error, never a result.
     """
     log.rows_below_header = table.rows_below_header
     log.analysed = int(kept.sum())
