@@ -201,10 +201,12 @@ def _match_items(
         # the header as written, not the name made unique: two "q1" columns are ambiguous
         found = [c for c in free if normalize_text(item_id) in
                  (normalize_text(c.name), normalize_text(c.texts[0] if c.texts else ""))]
-        if not found:
-            matches = [(c, _text_matches(statement, c)) for c in free]
+        for text in [] if found else instrument.texts_of(item_id):  # headings in any language
+            matches = [(c, _text_matches(text, c)) for c in free]
             exact = [c for c, how in matches if how == "exact"]
             found = exact or [c for c, how in matches if how == "after-prefix"]
+            if found:
+                break
         if len(found) > 1:
             raise DataError(
                 located(
