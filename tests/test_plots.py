@@ -210,7 +210,7 @@ def test_diverging_bars_wrap_statements_escape_dollars_and_name_groups():
     assert all(len(line) <= plots.WRAP_WIDTH for line in labels[0].split("\n"))
     assert labels[1] == r"It costs \$5 and \$10"  # shown literally, not as mathtext
     (names,) = ax.child_axes
-    assert [t.get_text() for t in names.get_yticklabels()] == ["management", "staff"] * 3
+    assert [t.get_text() for t in names.get_yticklabels()] == ["Management", "Staff"] * 3
 
 
 def test_diverging_bars_groups_filter_and_single_group():
@@ -237,7 +237,7 @@ def test_dumbbell_draws_both_groups_per_item_and_marks_significant_gaps():
     assert management[:, 1] == pytest.approx(staff[:, 1])  # same row per item
     gap_labels = [t.get_text() for t in ax.texts if "pts" in t.get_text()]
     assert gap_labels == ["+20 pts *", "-2 pts"]
-    assert _grey_texts(ax) == ["suppressed (n_staff = 3 < 5)"]
+    assert _grey_texts(ax) == ["suppressed (n (staff) = 3 < 5)"]  # no snake_case
     assert len(ax.get_lines()) == 2  # one connecting line per drawn item
 
 
@@ -340,7 +340,7 @@ def test_nps_chart_draws_score_and_interval_per_segment():
     (container,) = ax.containers
     (bars,) = container.lines[2]
     assert [seg[:, 0].tolist() for seg in bars.get_segments()] == [[-5, 25], [2, 38]]
-    assert _ytick_texts(ax) == ["all", "north", "south"]
+    assert _ytick_texts(ax) == ["All", "North", "South"]
     assert _grey_texts(ax) == ["suppressed (n = 3 < 5)"]
 
 
