@@ -424,6 +424,11 @@ def dumbbell(
     largest: tuple[float, str] | None = None
     for (_index, row), row_y, label in zip(table.iterrows(), y, labels):
         a, b = row[columns[0]], row[columns[1]]
+        if not _is_suppressed(row) and pd.isna(a) != pd.isna(b):  # one group hidden: its point
+            group, value = (second, b) if pd.isna(a) else (first, a)
+            points[group][0].append(value)
+            points[group][1].append(row_y)
+            continue
         if _is_suppressed(row) or pd.isna(a) or pd.isna(b):
             _mark_missing(ax, row_y, row, language)
             continue
@@ -455,8 +460,8 @@ def dumbbell(
         legend = ax.get_legend()
         for text in legend.get_texts():
             text.set_text(names.get(text.get_text(), text.get_text()))
-    for group in (first, second):
-        if not points[group][0] and len(table):
+    for group, other in ((first, second), (second, first)):
+        if not points[group][0] and points[other][0]:
             ax.text(0.0, 1.01, _("{group}: hidden on every statement (too few respondents)")
                     .format(group=names[group]), transform=ax.transAxes, ha="left",
                     va="bottom", color=SUPPRESSED_COLOUR, fontsize="small", fontstyle="italic")
@@ -628,14 +633,15 @@ def correlation_heatmap(
         )
     size = len(values)
     if ax is None:
-        _figure, ax = plt.subplots(figsize=(max(4.0, 0.38 * size + 2.5), max(3.5, 0.38 * size + 1.5)),
-                             layout="constrained")
+        side = (max(4.0, 0.38 * size + 2.5), max(3.5, 0.38 * size + 1.5))
+        _figure, ax = plt.subplots(figsize=side, layout="constrained")
     language, _ = _words(lang)
     labels = [plain(instrument.short_of(str(i), lang)) if instrument is not None
               and str(i) in instrument.item_ids else plain(i) for i in values.index]
     sns.heatmap(values, ax=ax, vmin=-1, vmax=1, center=0, cmap=CORRELATION_CMAP, square=True,
                 annot=size <= 12 if annotate is None else annotate, fmt=".2f",
-                annot_kws={"fontsize": "xx-small" if size > 12 else "x-small"}, linewidths=0.3, linecolor="white",
+                annot_kws={"fontsize": "xx-small" if size > 12 else "x-small"},
+                linewidths=0.3, linecolor="white",
                 xticklabels=labels, yticklabels=labels, cbar_kws={"label": "r", "shrink": 0.7})
     for row, column in zip(*np.nonzero(values.isna().to_numpy())):
         ax.add_patch(Rectangle((column, row), 1, 1, fill=False, hatch="///",
@@ -819,8 +825,8 @@ def nps_chart(
     ax.errorbar(rows["nps"], row_y, xerr=xerr, fmt="o", color=MAIN, ecolor=MAIN, capsize=3,
                 markersize=7, label="NPS (95% CI)", zorder=3)
     for score, at in zip(rows["nps"], row_y):
-        ax.annotate(language.number(score, 0, sign=True), (score, at), xytext=(0, 8), textcoords="offset points",
-                    ha="center", fontsize="x-small")
+        ax.annotate(language.number(score, 0, sign=True), (score, at), xytext=(0, 8),
+                    textcoords="offset points", ha="center", fontsize="x-small")
     ax.axvline(0, color=REFERENCE, linewidth=0.8)
     ax.set_xlim(-100, 100)
     _percent_axis(ax, language, signed=True)

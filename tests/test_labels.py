@@ -113,7 +113,8 @@ def test_client_tables_of_the_demo_read_as_words_and_figures(demo, name, code):
             column, instrument.groups.levels), column
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_figures_in_any_demo_table_are_written_to_their_decimals(demo, data):
     """Whatever the analyses compute (huge, tiny, negative, missing), every figure is written to
@@ -213,5 +214,6 @@ def test_clean_numbers_keeps_ten_significant_digits_of_any_float(values):
             assert before == after or (np.isnan(before) and np.isnan(after))
             continue
         assert after == pytest.approx(before, rel=1e-9, abs=0)
-        digits = repr(float(after)).lower().split("e")[0].replace("-", "").replace(".", "").strip("0")
+        mantissa = repr(float(after)).lower().split("e")[0]
+        digits = mantissa.replace("-", "").replace(".", "").strip("0")
         assert len(digits) <= 10 or after == before  # the largest floats stay as they are
