@@ -126,6 +126,8 @@ HEADINGS: dict[str, str] = {
     # findings and data quality
     "kind": _("Kind"),
     "finding": _("Finding"),
+    "unit": _("Unit"),
+    "always_reported": _("Always reported"),
     "items": _("Statements"),
     "value": _("Value"),
     "check": _("Check"),
@@ -191,7 +193,7 @@ _EXACT_KINDS: dict[str, Kind] = {
                      "alpha_if_deleted", "item_rest_r", "cohens_h", "r_squared", "welch_t", "z",
                      "raw_weight", "sign"], "coefficient"),
     **dict.fromkeys(["significant", "reverse", "lowest", "highest", "suppressed",
-                     "groups_suppressed"], "flag"),
+                     "groups_suppressed", "always_reported"], "flag"),
 }
 #: Bases of per-group columns (``mean_management``), longest first so that
 #: ``gap_to_benchmark_pct_management`` is read as gap_to_benchmark_pct + management.
