@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import difflib
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -204,24 +205,57 @@ class Groups(_Strict):
         return None
 
 
+#: A text in each report language it is given in: ``{en: ..., pl: ...}`` (English required).
+Translations = dict[Literal["en", "pl"], Annotated[str, Field(min_length=1)]]
+
+
+def _per_language(key: str) -> Any:
+    """A before-validator: ``key: {en: ..., pl: ...}`` becomes ``key`` (the English text) plus
+    ``<key>_by_language`` (every language), so code reading ``item.text`` keeps the English."""
+
+    def split(data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get(key), dict):
+            texts = data[key]
+            if not texts.get("en"):
+                raise ValueError(
+                    f"{key} given per language needs its English text too (en: ...), the "
+                    "language the statements are matched and reported in by default"
+                )
+            data = {**data, key: texts.get("en"), f"{key}_by_language": texts}
+        return data
+
+    return model_validator(mode="before")(split)
+
+
 class Item(_Strict):
-    """One statement respondents rate."""
+    """One statement respondents rate.
+
+    ``text`` may be given per language (``{en: ..., pl: ...}``); ``short`` is the label a chart
+    shows (one text or per language), the full statement staying in the tables.
+    """
 
     id: str = Field(pattern=_ID_PATTERN)
     text: str = Field(min_length=1)
+    text_by_language: Translations = Field(default_factory=dict)
+    short: Annotated[str, Field(min_length=1)] | Translations | None = None
     source: Literal["study", "cemlab"]
     paraphrased: StrictBool = False
     reverse: StrictBool = False
     scale: Scale | None = None
     bands: Bands | None = None
 
+    _split_text = _per_language("text")
+
 
 class Dimension(_Strict):
-    """A group of items measuring one practice (e.g. leadership)."""
+    """A group of items measuring one practice (e.g. leadership); ``title`` may be per language."""
 
     id: str = Field(pattern=_ID_PATTERN)
     title: str = Field(min_length=1)
+    title_by_language: Translations = Field(default_factory=dict)
     items: list[Item] = Field(min_length=1)
+
+    _split_title = _per_language("title")
 
 
 class RecommendItem(_Strict):
@@ -229,8 +263,12 @@ class RecommendItem(_Strict):
 
     id: str = Field(pattern=_ID_PATTERN)
     text: str = Field(min_length=1)
+    text_by_language: Translations = Field(default_factory=dict)
+    short: Annotated[str, Field(min_length=1)] | Translations | None = None
     source: Literal["study", "cemlab"] = "cemlab"
     scale: Scale = Scale(min=0, max=10)
+
+    _split_text = _per_language("text")
 
     @field_validator("scale")
     @classmethod
@@ -334,10 +372,36 @@ class Instrument(_Strict):
     def bands_of(self, item_id: str) -> Bands:
         return self.item(item_id).bands or self.bands
 
-    def text_of(self, item_id: str) -> str:
+    def _statement(self, item_id: str) -> Item | RecommendItem:
         if self.recommend is not None and item_id == self.recommend.id:
-            return self.recommend.text
-        return self.item(item_id).text
+            return self.recommend
+        return self.item(item_id)
+
+    def text_of(self, item_id: str, lang: str = "en") -> str:
+        """The statement of an item (or the recommend question) in ``lang``, else in English."""
+        item = self._statement(item_id)
+        return item.text_by_language.get(lang) or item.text  # type: ignore[call-overload]
+
+    def texts_of(self, item_id: str) -> list[str]:
+        """The statement in every language it is given in, English first (for matching a
+        client's column headings written in any of them)."""
+        item = self._statement(item_id)
+        return list(dict.fromkeys([item.text, *item.text_by_language.values()]))
+
+    def short_of(self, item_id: str, lang: str = "en") -> str:
+        """The chart label of an item in ``lang``: its ``short`` label, else its statement
+        shortened at a word boundary (never the item id)."""
+        short = self._statement(item_id).short
+        if isinstance(short, dict):
+            short = short.get(lang) or short.get("en")  # type: ignore[call-overload]
+        return short or shorten_statement(self.text_of(item_id, lang))
+
+    def title_of(self, dimension_id: str, lang: str = "en") -> str:
+        """The title of a dimension (best practice) in ``lang``, else in English."""
+        for dim in self.dimensions:
+            if dim.id == dimension_id:
+                return dim.title_by_language.get(lang) or dim.title  # type: ignore[call-overload]
+        raise KeyError(f"instrument {self.name!r} has no dimension {dimension_id!r}")
 
     def describe(self) -> str:
         """The instrument as a consultant maps a client's file to it: dimensions, item ids and
@@ -396,6 +460,15 @@ class Instrument(_Strict):
                     }
                 )
         return pd.DataFrame(rows)
+
+
+#: Longest chart label made from a statement that has no ``short`` label.
+SHORT_WIDTH = 48
+
+
+def shorten_statement(text: str, width: int = SHORT_WIDTH) -> str:
+    """``text`` cut at the last word that fits in ``width`` characters, with an ellipsis."""
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
 
 
 def _gap_message(score: int, scale: Scale) -> str:

@@ -247,3 +247,79 @@ def test_instrument_yaml_refuses_repeated_keys_and_alias_bombs(tmp_path):
 def test_built_in_instruments_have_no_conflicting_labels():
     for name in list_instruments():
         assert load_instrument(name).groups.label_conflict() is None
+
+
+# -- statements, titles and chart labels per language (issue 11, §2 and §6) -------------------
+
+
+@pytest.mark.parametrize("name", ["cem-maturity", "customer-feedback"])
+def test_builtin_instruments_ship_polish_statements_titles_and_short_labels(name):
+    instrument = load_instrument(name)
+    ids = instrument.item_ids + ([instrument.recommend.id] if instrument.recommend else [])
+    for item_id in ids:
+        english, polish = instrument.text_of(item_id), instrument.text_of(item_id, "pl")
+        assert polish and polish != english
+        for lang in ("en", "pl"):
+            short = instrument.short_of(item_id, lang)
+            assert "…" not in short, f"{item_id} has no short label in {lang}"
+            assert len(short) <= 48 and short != item_id
+        assert instrument.short_of(item_id, "pl") != instrument.short_of(item_id, "en") or (
+            item_id == "sat_billing"  # "Rozliczenia i płatności" is its own short label
+        )
+    for dim in instrument.dimensions:
+        assert instrument.title_of(dim.id, "pl") not in ("", instrument.title_of(dim.id))
+    assert len({instrument.text_of(i, "pl") for i in ids}) == len(ids)  # no copy-paste
+
+
+def test_english_stays_the_default_and_item_text_stays_english():
+    instrument = load_instrument("cem-maturity")
+    assert instrument.text_of("kpi_reward") == STUDY_ITEMS["kpi_reward"][1]
+    assert instrument.item("kpi_reward").text == STUDY_ITEMS["kpi_reward"][1]
+    assert instrument.dimensions[0].title == "Leadership commitment to the customer experience"
+    assert instrument.title_of("leadership", "pl") == (
+        "Zaangażowanie kierownictwa w doświadczenia klienta")
+    assert instrument.texts_of("kpi_reward")[0] == STUDY_ITEMS["kpi_reward"][1]
+    assert len(instrument.texts_of("kpi_reward")) == 2
+
+
+def test_text_given_once_serves_every_language_and_short_falls_back_to_shortened_text():
+    instrument = parse_instrument(MINIMAL.replace(
+        "{id: s1, text: We answer quickly, source: cemlab}",
+        "{id: s1, text: We answer every customer question quickly and in full and we call "
+        "back when we promised to, source: cemlab, short: {en: Quick answers}}",
+    ))
+    assert instrument.text_of("s2", "pl") == "We rarely keep customers waiting"
+    assert instrument.texts_of("s2") == ["We rarely keep customers waiting"]
+    assert instrument.short_of("s1", "pl") == "Quick answers"  # no Polish label: the English
+    assert instrument.short_of("s2") == "We rarely keep customers waiting"  # short enough
+    long = parse_instrument(MINIMAL.replace("We answer quickly", "word " * 30))
+    short = long.short_of("s1")
+    assert short.endswith(" …") and len(short) <= 48 and "s1" not in short
+    assert long.title_of("service", "pl") == "Service"
+    with pytest.raises(KeyError, match="no dimension"):
+        long.title_of("nope")
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("text: {pl: Odpowiadamy szybko}", "needs its English text too"),
+    ("text: {en: We answer quickly, de: Schnell}", "text"),
+    ("text: We answer quickly, short: ''", "short"),
+])
+def test_a_malformed_text_per_language_names_the_key(change, expected):
+    text = MINIMAL.replace("text: We answer quickly", change)
+    with pytest.raises(InstrumentError, match=expected) as caught:
+        parse_instrument(text, "my.yaml")
+    assert "dimensions[service].items[s1]" in str(caught.value)
+
+
+def test_a_polish_headed_client_file_matches_the_polish_statements(tmp_path):
+    from cemlab import load
+
+    instrument = load_instrument("cem-maturity")
+    header = ["Stanowisko", *(instrument.text_of(i, "pl") for i in instrument.item_ids)]
+    rows = [header] + [[role, *[7] * 21] for role in ("kierownictwo", "pracownicy") * 3]
+    path = tmp_path / "ankieta.csv"
+    path.write_text("\n".join(";".join(map(str, row)) for row in rows), encoding="utf-8")
+    survey = load(path, "cem-maturity")
+    assert survey.quality.columns["kpi_reward"] == instrument.text_of("kpi_reward", "pl")
+    assert survey.responses["role"].tolist() == ["management", "staff"] * 3

@@ -6,6 +6,8 @@ and compared with the hand-made tables they were drawn from.
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -210,7 +212,7 @@ def test_diverging_bars_wrap_statements_escape_dollars_and_name_groups():
     assert all(len(line) <= plots.WRAP_WIDTH for line in labels[0].split("\n"))
     assert labels[1] == r"It costs \$5 and \$10"  # shown literally, not as mathtext
     (names,) = ax.child_axes
-    assert [t.get_text() for t in names.get_yticklabels()] == ["management", "staff"] * 3
+    assert [t.get_text() for t in names.get_yticklabels()] == ["Management", "Staff"] * 3
 
 
 def test_diverging_bars_groups_filter_and_single_group():
@@ -237,7 +239,7 @@ def test_dumbbell_draws_both_groups_per_item_and_marks_significant_gaps():
     assert management[:, 1] == pytest.approx(staff[:, 1])  # same row per item
     gap_labels = [t.get_text() for t in ax.texts if "pts" in t.get_text()]
     assert gap_labels == ["+20 pts *", "-2 pts"]
-    assert _grey_texts(ax) == ["suppressed (n_staff = 3 < 5)"]
+    assert _grey_texts(ax) == ["suppressed (n (staff) = 3 < 5)"]  # no snake_case
     assert len(ax.get_lines()) == 2  # one connecting line per drawn item
 
 
@@ -340,7 +342,7 @@ def test_nps_chart_draws_score_and_interval_per_segment():
     (container,) = ax.containers
     (bars,) = container.lines[2]
     assert [seg[:, 0].tolist() for seg in bars.get_segments()] == [[-5, 25], [2, 38]]
-    assert _ytick_texts(ax) == ["all", "north", "south"]
+    assert _ytick_texts(ax) == ["All", "North", "South"]
     assert _grey_texts(ax) == ["suppressed (n = 3 < 5)"]
 
 
@@ -487,3 +489,83 @@ def test_correlation_heatmap_on_real_correlation_matrix(kestrel):
     np.testing.assert_allclose(drawn, matrix.to_numpy())
     changes = len(set(dimensions.values())) - 1  # one line across, one down, per boundary
     assert len(ax.get_lines()) == 2 * changes
+
+
+# -- words a client understands, in both languages (issue 11, §2 and §6) ----------------------
+
+
+def _real_charts(kestrel):
+    from cemlab import report
+    from cemlab.agreement import agreement, agreement_gap
+    from cemlab.correlation import correlation_matrix
+    from cemlab.drivers import importance_performance
+    from cemlab.nps import nps
+    from cemlab.scorecard import dimension_scorecard, scorecard
+    from cemlab.trend import trend
+
+    survey, feedback = kestrel.survey, kestrel.feedback
+    cem, cf = survey.instrument, feedback.instrument
+    gap = agreement_gap(survey)
+    hidden = gap.assign(pct_agree_staff=np.nan, gap_pct=np.nan, suppressed=True,
+                        suppressed_reason="n_staff = 3 < 5")
+    return [
+        (plots.diverging_bars, agreement(survey), {"instrument": cem}),
+        (plots.dumbbell, gap, {"instrument": cem}),
+        (plots.dumbbell, hidden, {"instrument": cem}),
+        (plots.scorecard_chart, scorecard(survey, target=7.0), {"instrument": cem}),
+        (plots.scorecard_chart, dimension_scorecard(survey, target=7.0),
+         {"instrument": cem, "label_column": "title"}),
+        (plots.correlation_heatmap, correlation_matrix(survey),
+         {"instrument": cem, "dimensions": report.item_dimensions(cem)}),
+        (plots.importance_performance_chart,
+         importance_performance(feedback, "ltr", drivers=report.journey_drivers(feedback),
+                                n_boot=20), {"instrument": cf}),
+        (plots.nps_chart, nps(feedback, by="segment"), {}),
+        (plots.nps_chart, nps(feedback, by="segment"), {"shares": True}),
+        (plots.trend_chart, trend(survey, kestrel.previous), {"instrument": cem}),
+        (plots.trend_chart, trend(survey, kestrel.previous),
+         {"instrument": cem, "measure": "pct_agree"}),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "pl"])
+def test_no_chart_text_shows_an_id_or_snake_case_and_every_chart_says_what_it_shows(kestrel, lang):
+    from matplotlib.text import Text
+
+    from cemlab.labels import has_identifier
+
+    ids = kestrel.survey.instrument.item_ids + kestrel.feedback.instrument.item_ids + ["ltr"]
+    for chart, table, options in _real_charts(kestrel):
+        ax = chart(table, lang=lang, **options)
+        ax.figure.canvas.draw()
+        texts = [t.get_text() for t in ax.figure.findobj(Text) if t.get_text()]
+        for text in texts:
+            assert not has_identifier(text), f"{chart.__name__}: {text!r}"
+            assert not any(re.search(rf"\b{i}\b", text) for i in ids), text
+        alt = plots.alt_text(ax)
+        assert len(alt) > 40 and not has_identifier(alt), f"{chart.__name__}: {alt!r}"
+        assert plots.alt_text(ax.figure) == alt
+        if lang == "pl":
+            assert "wykres" in alt.lower() or "mapa" in alt.lower()
+        plt.close(ax.figure)
+
+
+def test_a_group_hidden_everywhere_is_not_in_the_legend_and_gets_one_note(kestrel):
+    from cemlab.agreement import agreement_gap
+
+    gap = agreement_gap(kestrel.survey)
+    hidden = gap.assign(pct_agree_staff=np.nan, gap_pct=np.nan, suppressed=False)
+    ax = plots.dumbbell(hidden, lang="pl", instrument=kestrel.survey.instrument)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Kierownictwo"]
+    notes = [t.get_text() for t in ax.texts if "ukryte we wszystkich" in t.get_text()]
+    assert notes == ["Pracownicy: ukryte we wszystkich stwierdzeniach (zbyt mało respondentów)"]
+    shown = plots.dumbbell(gap, lang="pl", instrument=kestrel.survey.instrument)
+    assert [t.get_text() for t in shown.get_legend().get_texts()] == ["Kierownictwo", "Pracownicy"]
+    assert "największa różnica" in plots.alt_text(shown)
+
+
+def test_charts_write_figures_with_the_locale_decimal_comma():
+    ax = plots.scorecard_chart(_scorecard(), lang="pl")
+    assert "6,5" in [t.get_text() for t in ax.texts]
+    assert {"średnia (95% PU)", "najniższa ocena", "cel 7"} <= {
+        t.get_text() for t in ax.get_legend().get_texts()}

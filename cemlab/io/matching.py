@@ -106,17 +106,25 @@ def _statement_matches(
     who put customers first" is that statement's column, never that of a shorter statement
     "Customers first" inside it. Ranks: 2 exact, 1 after a decoration was set aside.
     """
-    targets = {item_id: normalize_text(instrument.text_of(item_id)) for item_id in item_ids}
+    # the statement in every language it is given in: a Polish-headed file matches too
+    targets = {
+        item_id: [t for t in map(normalize_text, instrument.texts_of(item_id)) if t]
+        for item_id in item_ids
+    }
     found: dict[str, list[tuple[RawColumn, int]]] = {item_id: [] for item_id in item_ids}
     for col in free:
         keys = _HeaderKeys.of(col)
-        ranked = [(item_id, keys.rank(t)) for item_id, t in targets.items() if t]
-        ranked = [(item_id, rank) for item_id, rank in ranked if rank]
+        # (item, rank, length of the statement text it matched)
+        ranked = []
+        for item_id, texts in targets.items():
+            rank, length = max(((keys.rank(t), len(t)) for t in texts), default=(0, 0))
+            if rank:
+                ranked.append((item_id, rank, length))
         if not ranked:
             continue
-        longest = max(len(targets[item_id]) for item_id, _ in ranked)
-        for item_id, rank in ranked:
-            if len(targets[item_id]) == longest:
+        longest = max(length for _, _, length in ranked)
+        for item_id, rank, length in ranked:
+            if length == longest:
                 found[item_id].append((col, rank))
     return found
 
