@@ -310,7 +310,7 @@ def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
         nbformat.write(nbformat.v4.new_notebook(), executed)
         (tables / "scores.csv").write_text("item,mean\n")
 
-    def export_dies(*args):
+    def export_dies(*args, **kwargs):
         raise OSError("No space left on device")
 
     monkeypatch.setattr(render, "_execute", executed_then_export_dies)
@@ -447,7 +447,8 @@ def demo_client(slug: str):
 
 def test_demo_clients_render(demo):
     result, reports, pages = demo
-    assert set(pages) == {"kestrel-mobile", "brightmart", "kestrel-custom", "short"}, \
+    assert set(pages) == {"kestrel-mobile", "brightmart", "bank-wislany", "kestrel-custom",
+                          "short"}, \
         result.summary()
     for page in pages.values():
         assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
@@ -461,7 +462,7 @@ def test_validate_and_render_agree_on_every_params_file(demo, batch):
     from cemlab.validate import validate_params_file
 
     rendered = [*demo[0].clients, *batch[0].clients]
-    assert len(rendered) == 10
+    assert len(rendered) == 11
     for client in rendered:
         check = validate_params_file(client.params_path)
         assert check.ok == client.ok, (client.client, client.reason, check.problems)
