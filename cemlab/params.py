@@ -185,6 +185,53 @@ def _comments_shorthand(value: Any) -> Any:
     return value
 
 
+#: Image types a cover logo may be, by suffix, with the bytes each file type starts with.
+LOGO_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    ".svg": ("image/svg+xml", (b"<?xml", b"<svg")),
+}
+
+
+def _logo_file(value: Any, info: ValidationInfo) -> Path | None:
+    """An existing image file (PNG, JPEG, GIF or SVG) whose content is what its name says."""
+    if value is None:
+        return None
+    path = _existing_file(value, info)
+    kind = LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(
+            f"{path} is not an image cemlab can put on a cover. Fix: give a "
+            f"{', '.join(s.lstrip('.').upper() for s in LOGO_TYPES)} file"
+        )
+    with path.open("rb") as handle:
+        start = handle.read(256).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not start.startswith(kind[1]):
+        raise ValueError(
+            f"{path} is named {path.suffix} but its content is not a "
+            f"{path.suffix.lstrip('.').upper()} image. Fix: export the logo "
+            "again as that type, or give the file the suffix of its real type"
+        )
+    return path
+
+
+class Branding(_Strict):
+    """Who delivers the report, as its cover shows: the consultancy's name, logo and colour.
+
+    ``logo``: an image file (PNG, JPEG, GIF, SVG), relative to the params file; it is
+    embedded in the report, so the HTML still opens from an e-mail attachment.
+    ``accent``: the colour of the cover's rule and headings, as ``#rrggbb``.
+    """
+
+    name: str = Field(default="Customer Experience Management review", min_length=1)
+    logo: Path | None = None
+    accent: str = Field(default="#3b4f6b", pattern=r"^#[0-9a-fA-F]{6}$")
+
+    _logo = field_validator("logo", mode="before")(_logo_file)
+
+
 class _DataSource(_Strict):
     """A survey file and how to read it; shared by the main data, feedback and previous wave."""
 
@@ -255,6 +302,8 @@ class Params(_Strict):
     previous: PreviousSource | None = None
     sections: list[Section] = Field(default_factory=lambda: list(SECTIONS))
     benchmark: str = "polska-2008"
+    language: Literal["en", "pl"] = "en"
+    branding: Branding = Field(default_factory=Branding)
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -365,8 +414,8 @@ class Params(_Strict):
         if relative and self._path is not None:
             folder = self._path.parent
             for block in (values, values["feedback"], values["previous"],
-                          (values["previous"] or {}).get("feedback")):
-                for key in ("data", "instrument", "benchmark"):
+                          (values["previous"] or {}).get("feedback"), values["branding"]):
+                for key in ("data", "instrument", "benchmark", "logo"):
                     if block and isinstance(block.get(key), str) and Path(block[key]).is_absolute():
                         block[key] = _relative_path(block[key], folder)
             values["params_file"] = None

@@ -360,13 +360,13 @@ def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: b
 
 #: The parameters that name a file: a client's data, and a custom instrument or benchmark
 #: (a built-in one is a name, not an absolute path). Feedback and previous wave nest them.
-_PATH_FIELDS = ("data", "instrument", "benchmark")
+_PATH_FIELDS = ("data", "instrument", "benchmark", "logo")
 
 
 def _input_files(parameters: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """``(parameter, absolute path)`` of every file ``parameters`` name."""
     blocks = [("", parameters)]
-    for name in ("feedback", "previous"):
+    for name in ("feedback", "previous", "branding"):
         if isinstance(parameters.get(name), dict):
             blocks.append((f"{name}.", parameters[name]))
     previous = parameters.get("previous")
@@ -466,7 +466,8 @@ def _render_job(job: _Job) -> ClientResult:
             tables = staging / "tables"
             tables.mkdir()
             _execute(job, executed, tables, cwd=staging)
-            _export_html(executed, staging / "report.html", job.title)
+            _export_html(executed, staging / "report.html", job.title,
+                         language=job.parameters.get("language", "en"))
             (staging / "inputs.sha256").write_text(job.inputs_hash + "\n")
             _check_complete(staging)
             result.respondents, result.key_figures = _read_key_figures(tables)
@@ -1012,8 +1013,11 @@ def _forked_provisioner_class() -> type:
 # --- HTML -----------------------------------------------------------------------------------
 
 
-def _export_html(executed: Path, target: Path, title: str) -> None:
+def _export_html(executed: Path, target: Path, title: str, *, language: str = "en") -> None:
     """Executed notebook -> HTML with no code, prompts or stderr, and nothing from the network.
+
+    ``language`` (the params' ``language``) is declared on ``<html lang>``, for screen readers,
+    hyphenation in print and a browser's offer to translate.
 
     The template (`templates/report.html.j2`) extends JupyterLab's and drops the blocks that
     load require.js, MathJax, mermaid and widget scripts from CDNs; images are inlined as
@@ -1035,6 +1039,7 @@ def _export_html(executed: Path, target: Path, title: str) -> None:
         template_name="lab",
         extra_template_paths=[str(TEMPLATES_DIR)],
         template_file="report.html.j2",
+        language_code=language,
         **_OUTPUTS_ONLY,
     )
     body, _ = exporter.from_notebook_node(nb)

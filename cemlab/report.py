@@ -8,13 +8,14 @@ client as CSV and Excel (see `cemlab.render`).
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,10 +23,14 @@ from IPython.display import HTML
 from pydantic import ValidationError
 
 from cemlab.exceptions import AnalysisError, DataError, ParamsError
+from cemlab.i18n import Language
 from cemlab.instrument import Instrument, describe_validation_error
-from cemlab.params import Client, Params, load_client
+from cemlab.params import LOGO_TYPES, Branding, Client, Params, load_client
 from cemlab.results import ResultTable, complement_hidden, result_table, write_tables
 from cemlab.survey import QualityIssue, Survey
+
+if TYPE_CHECKING:
+    from cemlab.summary import ExecutiveSummary
 
 T = TypeVar("T")
 
@@ -50,15 +55,23 @@ def paragraph(text: str) -> HTML:
     return HTML(f"<p>{escape(text)}</p>")
 
 
-def respondents_text(n: int, min_group_size: int) -> str:
+def respondents_text(n: int, min_group_size: int, lang: Language | None = None) -> str:
     """A group's size as the report may show it: exact only at or above ``min_group_size``.
 
     The size of a small group would identify its members as surely as their answers, so the
     cover says "fewer than 5" instead of "3".
     """
+    lang = lang or Language()
     if n >= min_group_size:
-        return f"{n:,}"
-    return f"fewer than {min_group_size}"
+        return lang.number(n, 0)
+    return lang.gettext("fewer than {n}").format(n=min_group_size)
+
+
+def logo_data_uri(path: str | Path) -> str:
+    """The logo as a ``data:`` URI, so the report carries it and opens with no file beside it."""
+    path = Path(path)
+    mime = LOGO_TYPES[path.suffix.lower()][0]
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 def cover(
@@ -69,14 +82,20 @@ def cover(
     group_sizes: Mapping[str, int],
     min_group_size: int,
     date: str,
+    branding: Branding | None = None,
+    lang: Language | None = None,
 ) -> HTML:
-    """The report's first block: title, client, wave, respondents per group, date.
+    """The report's first block: who delivers it, title, client, wave, respondents, date.
 
-    A group below ``min_group_size`` is "fewer than N". The total is shown, so the other
-    groups' exact sizes would give the small group's away (total minus the rest): while any
-    group is hidden, a single other group is shown as "at least" the size it has whatever the
-    hidden ones hold, and several others as "at least N".
+    ``branding`` (the params' ``branding:``) gives the consultancy's name, logo and accent
+    colour; every cover says "Confidential". A group below ``min_group_size`` is "fewer than
+    N". The total is shown, so the other groups' exact sizes would give the small group's away
+    (total minus the rest): while any group is hidden, a single other group is shown as "at
+    least" the size it has whatever the hidden ones hold, and several others as "at least N".
     """
+    lang = lang or Language()
+    _ = lang.gettext
+    branding = branding or Branding()
     sizes = {level: int(n) for level, n in group_sizes.items()}
     total = sum(sizes.values())
     hidden = [level for level, n in sizes.items() if n < min_group_size]
@@ -85,18 +104,165 @@ def cover(
         floor = total - len(hidden) * (min_group_size - 1)
     else:
         floor = min_group_size
-    rows: list[tuple[str, object]] = [("Client", client)]
+    rows: list[tuple[str, object]] = [(_("Client"), client)]
     if wave not in (None, ""):
-        rows.append(("Wave", wave))
-    rows.append(("Respondents", respondents_text(total, min_group_size)))
+        rows.append((_("Wave"), wave))
+    rows.append((_("Respondents"), respondents_text(total, min_group_size, lang)))
     for level, n in sizes.items():
         if level in hidden or not hidden:
-            rows.append((f"– {level}", respondents_text(n, min_group_size)))
+            rows.append((f"– {level}", respondents_text(n, min_group_size, lang)))
         else:
-            rows.append((f"– {level}", f"at least {max(floor, min_group_size):,}"))
-    rows.append(("Date", date))
+            least = lang.number(max(floor, min_group_size), 0)
+            rows.append((f"– {level}", _("at least {n}").format(n=least)))
+    rows.append((_("Date"), date))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    return HTML(f'<h1>{escape(title)}</h1><dl class="cemlab-cover">{items}</dl>')
+    logo = (f'<img class="cemlab-logo" alt="{escape(branding.name)}" '
+            f'src="{logo_data_uri(branding.logo)}">' if branding.logo is not None else "")
+    return HTML(
+        f'<section class="cemlab-cover-page" style="--cemlab-accent: {branding.accent}">'
+        f'<div class="cemlab-brand">{logo}<span class="cemlab-brand-name">'
+        f'{escape(branding.name)}</span>'
+        f'<span class="cemlab-confidential">{escape(_("Confidential"))}</span></div>'
+        f'<h1>{escape(title)}</h1><dl class="cemlab-cover">{items}</dl></section>'
+    )
+
+
+#: The report's parts as its contents lists them: (part, the params section it belongs to,
+#: anchor). The executive summary condenses the findings, so it comes and goes with them.
+CONTENTS: tuple[tuple[str, str, str], ...] = (
+    ("summary", "findings", "executive-summary"),
+    ("findings", "findings", "key-findings"),
+    ("agreement", "agreement", "agreement"),
+    ("scorecard", "scorecard", "scorecard"),
+    ("correlations", "correlations", "correlations"),
+    ("reliability", "reliability", "reliability"),
+    ("nps", "nps", "nps"),
+    ("trend", "trend", "trend"),
+    ("quality", "quality", "quality"),
+)
+
+
+def _contents_titles(lang: Language) -> dict[str, str]:
+    """The titles of `CONTENTS`, marked literally so the catalogue test sees each one."""
+    _ = lang.gettext
+    return {
+        "summary": _("Executive summary"),
+        "findings": _("Key findings"),
+        "agreement": _("Management and staff: where they agree"),
+        "scorecard": _("Scorecard and gaps"),
+        "correlations": _("Which practices go together"),
+        "reliability": _("Reliability per dimension"),
+        "nps": _("Customer Net Promoter Score and its drivers"),
+        "trend": _("Trend against the previous wave"),
+        "quality": _("Appendix: data quality and methods"),
+    }
+
+
+def contents(sections: Sequence[str], lang: Language | None = None) -> HTML:
+    """The list of the sections this report has, in report order, each a link to its heading."""
+    lang = lang or Language()
+    titles = _contents_titles(lang)
+    items = "".join(f'<li><a href="#{anchor}">{escape(titles[part])}</a></li>'
+                    for part, section, anchor in CONTENTS if section in sections)
+    return HTML(f'<nav class="cemlab-contents"><h2>{escape(lang.gettext("Contents"))}</h2>'
+                f"<ol>{items}</ol></nav>")
+
+
+def heading(part: str, lang: Language | None = None) -> HTML:
+    """A part's heading in the report's language, with the anchor `contents` links to."""
+    anchor = {name: anchor for name, _section, anchor in CONTENTS}[part]
+    return HTML(f'<h2 id="{anchor}">{escape(_contents_titles(lang or Language())[part])}</h2>')
+
+
+def _sign_number(value: float | None, lang: Language, decimals: int = 1) -> str:
+    return lang.number(value, decimals, sign=True)
+
+
+def executive_summary_html(summary: ExecutiveSummary, lang: Language | None = None,
+                           *, target: float | None = None) -> HTML:
+    """The executive summary as one page: headline, maturity ranked, strengths, priorities, NPS.
+
+    The maturity table shows the practice, its mean (one decimal), the gap to the target and
+    the benchmark; no base, so nothing here is a group size. A suppressed practice says so.
+    """
+    lang = lang or Language()
+    _ = lang.gettext
+    parts = [f'<p class="cemlab-headline">{escape(summary.headline)}</p>']
+    head = [_("Rank"), _("Practice"), _("Mean"), _("Gap to target"), _("Benchmark")]
+    keep = [0, 1, 2, *([3] if target is not None else []), 4]
+    rows = []
+    for row in summary.maturity.itertuples():
+        if pd.isna(row.mean):
+            cells = ["–", row.practice, _("suppressed"), "", ""]
+        else:
+            cells = [str(int(row.rank)), row.practice, lang.number(row.mean),
+                     _sign_number(row.gap_to_target, lang), lang.number(row.benchmark_mean)]
+        rows.append("<tr>" + "".join(f"<td>{escape(cells[i])}</td>" for i in keep) + "</tr>")
+    header = "".join(f"<th>{escape(head[i])}</th>" for i in keep)
+    parts.append(f'<table class="cemlab-maturity"><thead><tr>{header}</tr></thead>'
+                 f'<tbody>{"".join(rows)}</tbody></table>')
+    if summary.overall is not None:
+        parts.append(f'<p class="cemlab-note">{escape(_("Overall maturity"))}: '
+                     f"{escape(lang.number(summary.overall))}</p>")
+    for title, points in ((_("Strengths"), summary.strengths),
+                          (_("Priorities"), summary.priorities)):
+        if points:
+            listed = "".join(f"<li>{escape(point.sentence)}</li>" for point in points)
+            parts.append(f"<h3>{escape(title)}</h3><ul>{listed}</ul>")
+    if summary.nps is not None:
+        text = _("Net Promoter Score: {nps}").format(nps=lang.number(summary.nps, 0))
+        if summary.nps_change is not None:
+            text += " " + _("({change} points since the previous wave, p {p})").format(
+                change=lang.number(summary.nps_change, 0, sign=True),
+                p=_p_phrase(summary.nps_change_p, lang))
+        parts.append(f"<h3>{escape(_('Customers'))}</h3><p>{escape(text)}</p>")
+    return HTML('<section class="cemlab-summary">' + "".join(parts) + "</section>")
+
+
+def _p_phrase(p: float | None, lang: Language) -> str:
+    """"< 0.001" or "= 0.012": p as it follows the letter p."""
+    written = lang.p_value(p)
+    return written if written.startswith("<") else f"= {written}"
+
+
+def _unit_decimals(lang: Language) -> dict[str, int]:
+    """Decimals of a finding's value by its unit: whole points of % and NPS, r to two places."""
+    _ = lang.gettext
+    return {_("points"): 0, _("NPS points"): 0, _("scale points"): 1, _("correlation"): 2,
+            _("% of explained variance"): 0}
+
+
+def findings_view(table: pd.DataFrame | None, lang: Language | None = None) -> pd.DataFrame | None:
+    """The findings as a reader sees them: rank, the sentence, the value with its unit, p.
+
+    The value is written as the language writes numbers, to the decimals its unit deserves
+    (whole points of % agree and NPS, r to two places, means to one), unit beside it; p as
+    "< 0.001" or three decimals, "–" for a fact with no test.
+    """
+    if table is None:
+        return None
+    lang = lang or Language()
+    _ = lang.gettext
+    decimals = _unit_decimals(lang)
+
+    def with_unit(value: float, unit: str) -> str:
+        if pd.isna(value):
+            return "–"
+        number = lang.number(value, decimals.get(unit, 1))
+        return f"{number}{unit}" if unit.startswith("%") else f"{number} {unit}"
+
+    return pd.DataFrame({
+        _("Rank"): table["rank"].astype(int).astype(str),
+        _("Finding"): table["finding"],
+        _("Value"): [with_unit(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
+        "p": [lang.p_value(None if pd.isna(p) else float(p)) for p in table["p_adjusted"]],
+    })
+
+
+def show_findings(table: pd.DataFrame | None, empty: str, lang: Language | None = None) -> HTML:
+    """The findings list (`findings_view`), its sentences set left as text reads."""
+    shown = show(findings_view(table, lang), empty)
+    return HTML(f'<div class="cemlab-findings">{shown.data}</div>')
 
 
 def confidential(table: pd.DataFrame, min_group_size: int) -> pd.DataFrame:

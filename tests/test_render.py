@@ -310,7 +310,7 @@ def test_a_failure_while_writing_leaves_no_report(tmp_path, monkeypatch):
         nbformat.write(nbformat.v4.new_notebook(), executed)
         (tables / "scores.csv").write_text("item,mean\n")
 
-    def export_dies(*args):
+    def export_dies(*args, **kwargs):
         raise OSError("No space left on device")
 
     monkeypatch.setattr(render, "_execute", executed_then_export_dies)
@@ -385,7 +385,7 @@ def demo_variants(folder: Path) -> list[Path]:
     params, data = folder / "params", folder / "data"
     params.mkdir()
     data.mkdir()
-    for name in ("kestrel-mobile", "brightmart"):
+    for name in ("kestrel-mobile", "brightmart", "bank-wislany"):
         shutil.copy(DEMO_PARAMS / f"{name}.yaml", params)
     for csv_file in DEMO_PARAMS.parent.joinpath("data").glob("*.csv"):
         shutil.copy(csv_file, data)
@@ -416,13 +416,15 @@ def demo_variants(folder: Path) -> list[Path]:
     odd.write_text(yaml.safe_dump({"client": "odd-benchmark", "title": "Odd benchmark",
                                    "data": "../data/brightmart.csv",
                                    "benchmark": "../data/brightmart.csv"}))
-    return [params / "kestrel-mobile.yaml", params / "brightmart.yaml", custom, odd]
+    return [params / "kestrel-mobile.yaml", params / "brightmart.yaml",
+            params / "bank-wislany.yaml", custom, odd]
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """Kestrel Mobile (feedback and a previous wave), Brightmart (4 managers: too few), and the
-    clients of `demo_variants`, rendered with the real notebook from copies in tmp_path."""
+    """Kestrel Mobile (feedback and a previous wave), Brightmart (4 managers: too few), Bank
+    Wiślany (a Polish report), and the clients of `demo_variants`, rendered with the real
+    notebook from copies in tmp_path."""
     folder = tmp_path_factory.mktemp("demo")
     reports = folder / "reports"
     broken = write_client(folder, "broken", bad_value=True)
@@ -445,7 +447,8 @@ def demo_client(slug: str):
 
 def test_demo_clients_render(demo):
     result, reports, pages = demo
-    assert set(pages) == {"kestrel-mobile", "brightmart", "kestrel-custom", "short"}, \
+    assert set(pages) == {"kestrel-mobile", "brightmart", "bank-wislany", "kestrel-custom",
+                          "short"}, \
         result.summary()
     for page in pages.values():
         assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
@@ -459,7 +462,7 @@ def test_validate_and_render_agree_on_every_params_file(demo, batch):
     from cemlab.validate import validate_params_file
 
     rendered = [*demo[0].clients, *batch[0].clients]
-    assert len(rendered) == 10
+    assert len(rendered) == 11
     for client in rendered:
         check = validate_params_file(client.params_path)
         assert check.ok == client.ok, (client.client, client.reason, check.problems)
@@ -697,7 +700,9 @@ def test_key_findings_are_cemlab_findings(demo):
     from cemlab.findings import findings
 
     result, _, pages = demo
-    expected = findings(demo_client("kestrel-mobile").survey, target=7.0,
+    kestrel = demo_client("kestrel-mobile")
+    expected = findings(kestrel.survey, feedback=kestrel.feedback, previous=kestrel.previous,
+                        previous_feedback=kestrel.previous_feedback, target=7.0,
                         benchmark="polska-2008", min_group_size=5)
     page = pages["kestrel-mobile"]
     for sentence in expected["finding"]:  # as HTML text: < and & escaped, quotes as they are
@@ -765,3 +770,64 @@ def test_render_notebook_refuses_what_is_not_a_notebook_and_a_client_report(tmp_
     with pytest.raises(RenderError, match="holds client 'talk''s report"):
         render.render_notebook(_presentation(tmp_path), tmp_path / "out")
     assert (client / "report.html").read_text() == "<p>a client's report</p>"
+
+
+# --- issue 11: cover, contents, executive summary, findings first, language -----------------
+
+
+def _text_of(page: str) -> str:
+    """The report's visible text, tags removed and entities read, to find sentences in it."""
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_cover_names_the_consultancy_and_says_confidential(demo):
+    _, _, pages = demo
+    for client in ("kestrel-mobile", "brightmart"):
+        cover = pages[client].split('<nav class="cemlab-contents">')[0]
+        assert "Customer Experience Management review" in cover and "Confidential" in cover
+    assert "Poufne" in pages["bank-wislany"] and "Confidential" not in pages["bank-wislany"]
+
+
+def test_the_executive_summary_follows_the_cover_with_its_headline(demo):
+    from cemlab.summary import executive_summary
+
+    _, _, pages = demo
+    kestrel = demo_client("kestrel-mobile")
+    summary = executive_summary(
+        kestrel.survey, feedback=kestrel.feedback, previous=kestrel.previous,
+        previous_feedback=kestrel.previous_feedback, target=7.0, benchmark="polska-2008",
+        min_group_size=5)
+    page = pages["kestrel-mobile"]
+    assert '<h2 id="executive-summary">Executive summary</h2>' in page
+    assert page.index("cemlab-cover-page") < page.index('id="executive-summary"') < page.index(
+        'id="key-findings"')
+    text = _text_of(page)
+    assert summary.headline in text
+    for point in [*summary.strengths, *summary.priorities]:
+        assert point.sentence in text
+    assert '<a href="#executive-summary">' in page  # the contents link to it
+    # a report without findings has no summary of them, and no link to one
+    assert "executive-summary" not in pages["short"]
+
+
+def test_kestrels_first_finding_is_the_change_in_nps(demo):
+    _, _, pages = demo
+    findings_part = pages["kestrel-mobile"].split('id="key-findings"')[1]
+    first_row = _text_of(findings_part.split("<tbody>")[1].split("</tr>")[0])
+    # cemlab.nps_trend on the demo feedback: 2 (2025) -> 17 (2026), +14.6, z-test p = 0.001
+    assert "The Net Promoter Score rose 15 points since 2025" in first_row
+    assert "15 NPS points" in first_row and "0.001" in first_row
+
+
+def test_a_polish_client_gets_a_polish_report(demo):
+    _, _, pages = demo
+    page = pages["bank-wislany"]
+    assert '<html lang="pl"' in page and '<html lang="en"' in pages["kestrel-mobile"]
+    for heading in ("Spis treści", "Podsumowanie dla zarządu", "Najważniejsze wnioski",
+                    "Mocne strony", "Priorytety", "Aneks: jakość danych i metody"):
+        assert heading in page, heading
+    assert "Executive summary" not in page and "Key findings" not in page
+    assert "Średnia dojrzałość CEM wynosi" in page  # the headline, with a decimal comma
+    assert re.search(r"wynosi \d,\d w skali", page)

@@ -325,3 +325,145 @@ def test_item_dimensions_maps_every_item_to_its_practice():
     mapping = report.item_dimensions(instrument)
     assert set(mapping) == set(instrument.item_ids)
     assert mapping["lead_decisions"] == "leadership" and mapping["kpi_reward"] == "kpis"
+
+
+# --- cover branding, contents, executive summary, findings as shown (issue 11) ---------------
+
+PNG_BYTES = (  # a 1x1 PNG
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _branded_params(tmp_path, branding: dict):
+    import yaml
+
+    from cemlab.params import load_params
+
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "acme.csv").write_text(
+        "role," + ",".join(ITEMS) + "\n" + "staff," + ",".join("5" for _ in ITEMS) + "\n")
+    path = tmp_path / "acme.yaml"
+    path.write_text(yaml.safe_dump({"client": "acme", "title": "Acme", "data": "data/acme.csv",
+                                    "branding": branding}))
+    return load_params(path)
+
+
+def test_cover_shows_the_consultancy_its_logo_inlined_and_confidential(tmp_path):
+    import base64
+
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "logo.png").write_bytes(PNG_BYTES)
+    params = _branded_params(tmp_path, {"name": f"Northwind {EVIL}", "logo": "brand/logo.png",
+                                        "accent": "#1f4e79"})
+    page = report.cover(client="acme", title="Acme", wave=None, group_sizes={"staff": 30},
+                        min_group_size=5, date="2026-12-01", branding=params.branding).data
+    assert EVIL not in page and f"Northwind {ESCAPED}" in page
+    assert "Confidential" in page and "#1f4e79" in page
+    # the logo travels inside the HTML, byte for byte, so the report opens from an e-mail
+    assert f"data:image/png;base64,{base64.b64encode(PNG_BYTES).decode()}" in page
+    assert "brand/logo.png" not in page
+    # the relative path a kept notebook gets back validates to the same file
+    assert params.notebook_parameters(relative=True)["branding"]["logo"] == "brand/logo.png"
+
+
+def test_default_branding_is_neutral_and_a_polish_cover_is_polish():
+    from cemlab.i18n import Language
+
+    page = report.cover(client="acme", title="Acme", wave="2026",
+                        group_sizes={"management": 4, "staff": 30}, min_group_size=5,
+                        date="2026-12-01", lang=Language("pl")).data
+    assert "Customer Experience Management review" in page and "<img" not in page
+    assert "Poufne" in page and "Confidential" not in page
+    assert "<dd>mniej niż 5</dd>" in page and "<dd>co najmniej 30</dd>" in page
+    assert "<dt>Respondenci</dt>" in page and "<dt>Edycja badania</dt>" in page
+
+
+@pytest.mark.parametrize("branding, key, says", [
+    ({"logo": "missing.png"}, "branding.logo", "no such file"),
+    ({"logo": "fake.png"}, "branding.logo", "its content is not a PNG image"),
+    ({"logo": "data/acme.csv"}, "branding.logo", "not an image"),
+    ({"accent": "blue"}, "branding.accent", "#"),
+    ({"name": ""}, "branding.name", "at least 1"),
+    ({"colour": "#000000"}, "branding.colour", ""),
+])
+def test_a_bad_branding_is_a_params_error_naming_the_key(tmp_path, branding, key, says):
+    (tmp_path / "fake.png").write_text("not a picture")
+    with pytest.raises(ParamsError) as err:
+        _branded_params(tmp_path, branding)
+    assert f"key '{key}'" in str(err.value) and says in str(err.value)
+    assert "acme.yaml" in str(err.value)
+
+
+def test_language_must_be_one_cemlab_writes(tmp_path):
+    import yaml
+
+    from cemlab.params import load_params
+
+    params = _branded_params(tmp_path, {})
+    assert params.language == "en" and params.notebook_parameters()["language"] == "en"
+    path = tmp_path / "acme.yaml"
+    path.write_text(yaml.safe_dump({"client": "acme", "title": "Acme", "data": "data/acme.csv",
+                                    "language": "de"}))
+    with pytest.raises(ParamsError, match="key 'language'"):
+        load_params(path)
+
+
+def test_contents_links_only_the_sections_the_report_has():
+    from cemlab.i18n import Language
+
+    html = report.contents(["cover", "findings", "quality"]).data
+    assert '<a href="#executive-summary">Executive summary</a>' in html
+    assert '<a href="#key-findings">Key findings</a>' in html
+    assert "#quality" in html and "#nps" not in html and "#trend" not in html
+    # the summary condenses the findings: without them there is none to link to
+    assert "executive-summary" not in report.contents(["cover", "quality"]).data
+    assert '<h2 id="key-findings">Najważniejsze wnioski</h2>' in report.heading(
+        "findings", Language("pl")).data
+
+
+def test_findings_are_shown_with_units_whole_points_and_p_as_a_reader_writes_it():
+    from cemlab.i18n import Language
+
+    table = pd.DataFrame({
+        "rank": [1, 2, 3, 4], "finding": [f"NPS rose {EVIL}", "r", "share", "lowest"],
+        "value": [14.62, 0.604, 54.2, 5.53],
+        "unit": ["NPS points", "correlation", "% of explained variance", "mean (1-10)"],
+        "p_adjusted": [0.00004, 0.0123, np.nan, np.nan],
+    })
+    view = report.findings_view(table)
+    assert list(view.columns) == ["Rank", "Finding", "Value", "p"]
+    assert list(view["Value"]) == ["15 NPS points", "0.60 correlation",
+                                   "54% of explained variance", "5.5 mean (1-10)"]
+    assert list(view["p"]) == ["< 0.001", "0.012", "–", "–"]
+    html = report.show_findings(table, "none").data
+    assert EVIL not in html and ESCAPED in html and "cemlab-findings" in html
+    polish = report.findings_view(table.assign(unit=["pkt NPS", "korelacja", "%", "x"]),
+                                  Language("pl"))
+    assert list(polish.columns)[:3] == ["Miejsce", "Wniosek", "Wartość"]
+    assert polish["Wartość"].iloc[0] == "15 pkt NPS"
+    assert polish["p"].iloc[0] == "< 0,001"
+
+
+def test_executive_summary_page_escapes_and_ranks_and_hides_suppressed_practices():
+    from cemlab.results import result_table
+    from cemlab.summary import ExecutiveSummary, Point
+
+    maturity = result_table(pd.DataFrame({
+        "practice": [f"Lead {EVIL}", "Measure"], "dimension": ["lead", "meas"],
+        "mean": [7.24, np.nan], "rank": [1, np.nan], "gap_to_target": [0.24, np.nan],
+        "benchmark_mean": [6.0, np.nan], "gap_to_benchmark": [1.24, np.nan], "n": [30, 4],
+        "suppressed": [False, True], "suppressed_reason": ["", "n < 5"],
+    }), title="m", min_group_size=5)
+    summary = ExecutiveSummary(
+        maturity=maturity, overall=7.24, strengths=[Point("practice", "Lead", f"S {EVIL}")],
+        priorities=[Point("practice", "Measure", "P1")], nps=17.2, nps_change=14.6,
+        nps_change_p=0.0012, headline=f"Headline {EVIL}")
+    page = report.executive_summary_html(summary, target=7.0).data
+    assert EVIL not in page and f"Headline {ESCAPED}" in page and f"S {ESCAPED}" in page
+    assert "<td>1</td><td>Lead " in page and "<td>7.2</td><td>+0.2</td><td>6.0</td>" in page
+    assert "<td>Measure</td><td>suppressed</td>" in page and ">4<" not in page
+    assert "Net Promoter Score: 17 (+15 points since the previous wave, p = 0.001)" in page
+    no_target = report.executive_summary_html(summary).data
+    assert "Gap to target" not in no_target and "Gap to target" in page
