@@ -441,7 +441,7 @@ def test_findings_are_shown_with_units_whole_points_and_p_as_a_reader_writes_it(
     assert EVIL not in html and ESCAPED in html and "cemlab-findings" in html
     polish = report.findings_view(table.assign(unit=["pkt NPS", "korelacja", "%", "x"]),
                                   Language("pl"))
-    assert list(polish.columns)[:3] == ["Miejsce", "Wniosek", "Wartość"]
+    assert list(polish.columns)[:3] == ["Pozycja", "Wniosek", "Wartość"]
     assert polish["Wartość"].iloc[0] == "15 pkt NPS"
     assert polish["p"].iloc[0] == "< 0,001"
 
