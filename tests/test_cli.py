@@ -98,18 +98,34 @@ def test_init_on_demo_data_writes_params_that_validate(capsys, project):
     assert run(capsys, "validate", str(path))[0] == 0
 
 
-def test_init_drafts_numbered_polish_headers_as_comments_to_check(capsys, project):
+def test_init_matches_the_polish_statements_of_a_polish_file(capsys, project):
+    # bank-wislany.csv is headed "P1. Liderzy podejmują decyzje ...": cem-maturity's Polish
+    # statements, numbered, in a Windows-1250 file; every question matches without a mapping
     code, out, _ = run(capsys, "init", "data/bank-wislany.csv")
-    assert code == 0 and "questions matched: 0 of 21" in out
+    assert code == 0 and "questions matched: 21 of 21" in out
     path = project / "params" / "bank-wislany.yaml"
     text = path.read_text(encoding="utf-8")
-    assert "  # lead_decisions: P1. Liderzy podejmują decyzje zgodne z naszą strategią " \
-        "doświadczeń klienta  # 'Leaders make decisions" in text
     assert "management: [Zarząd, Kierownictwo]  # 35 respondents (Zarząd 18, Kierownictwo 17)" \
         in text
     params = load_params(path)
     assert params.group_labels == {"management": ["Zarząd", "Kierownictwo"],
                                    "staff": ["Pracownik"]}
+    assert run(capsys, "validate", str(path))[0] == 0
+
+
+def test_init_drafts_numbered_headers_it_cannot_read_as_comments_to_check(capsys, project):
+    # the same file with statements in words no instrument carries: only the numbers match
+    source = project / "data" / "bank-wislany.csv"
+    raw = source.read_bytes().decode("cp1250").splitlines()
+    header = ";".join(cell.split(". ", 1)[0] + ". pytanie" if cell[:1] == "P" else cell
+                      for cell in raw[0].split(";"))
+    numbered = project / "data" / "bank-numbered.csv"
+    numbered.write_bytes("\r\n".join([header, *raw[1:]]).encode("cp1250"))
+    code, out, _ = run(capsys, "init", "data/bank-numbered.csv")
+    assert code == 0 and "questions matched: 0 of 21" in out
+    path = project / "params" / "bank-numbered.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  # lead_decisions: P1. pytanie  # 'Leaders make decisions" in text
     # validate on the draft tells what is left...
     code, out, _ = run(capsys, "validate", str(path))
     assert code == 1 and "none of the 21 questions of instrument 'cem-maturity'" in out
