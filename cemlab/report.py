@@ -25,7 +25,14 @@ from pydantic import ValidationError
 from cemlab.exceptions import AnalysisError, DataError, ParamsError
 from cemlab.i18n import Language
 from cemlab.instrument import Instrument, describe_validation_error
-from cemlab.params import LOGO_TYPES, Branding, Client, Params, load_client
+from cemlab.params import (
+    LOGO_TYPES,
+    SMALLEST_SAFE_GROUP,
+    Branding,
+    Client,
+    Params,
+    load_client,
+)
 from cemlab.results import ResultTable, complement_hidden, result_table, write_tables
 from cemlab.survey import QualityIssue, Survey
 
@@ -84,8 +91,12 @@ def cover(
     date: str,
     branding: Branding | None = None,
     lang: Language | None = None,
+    allow_small_groups: bool = False,
 ) -> HTML:
     """The report's first block: who delivers it, title, client, wave, respondents, date.
+
+    ``allow_small_groups`` (the params' key, needed for a ``min_group_size`` below 3) puts the
+    smallest group shown on the cover, so that a reader knows figures of so few are in it.
 
     ``branding`` (the params' ``branding:``) gives the consultancy's name, logo and accent
     colour; every cover says "Confidential". A group below ``min_group_size`` is "fewer than
@@ -114,6 +125,11 @@ def cover(
         else:
             least = lang.number(max(floor, min_group_size), 0)
             rows.append((f"– {level}", _("at least {n}").format(n=least)))
+    if allow_small_groups and min_group_size < SMALLEST_SAFE_GROUP:
+        rows.append((_("Smallest group shown"),
+                     _("{n} respondent(s): below the usual {safe}, as agreed with the client")
+                     .format(n=lang.number(min_group_size, 0),
+                             safe=lang.number(SMALLEST_SAFE_GROUP, 0))))
     rows.append((_("Date"), date))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     logo = (f'<img class="cemlab-logo" alt="{escape(branding.name)}" '

@@ -380,6 +380,16 @@ def test_default_branding_is_neutral_and_a_polish_cover_is_polish():
     assert "<dt>Respondenci</dt>" in page and "<dt>Edycja badania</dt>" in page
 
 
+def test_a_min_group_size_below_3_is_printed_on_the_cover():
+    # issue 10: a min_group_size below 3 needs allow_small_groups: true and the cover says so
+    kwargs = dict(client="acme", title="Acme", wave="2026", group_sizes={"management": 2,
+                  "staff": 30}, date="2026-12-01")
+    small = report.cover(min_group_size=2, allow_small_groups=True, **kwargs).data
+    assert ("<dt>Smallest group shown</dt><dd>2 respondent(s): below the usual 3, as agreed "
+            "with the client</dd>") in small
+    assert "Smallest group shown" not in report.cover(min_group_size=5, **kwargs).data
+
+
 @pytest.mark.parametrize("branding, key, says", [
     ({"logo": "missing.png"}, "branding.logo", "no such file"),
     ({"logo": "fake.png"}, "branding.logo", "its content is not a PNG image"),
