@@ -14,8 +14,15 @@ from scipy import stats
 
 from cemlab._inputs import as_survey, group_size_threshold
 from cemlab._stats import adjust_p
+from cemlab.agreement import protected_respondents
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
+from cemlab.reliability import (
+    hidden_beside_report,
+    hide_rows_across,
+    shown_dimension_bases,
+    shown_item_bases,
+)
 from cemlab.results import ResultTable, result_table, suppress
 from cemlab.survey import Survey
 
@@ -192,6 +199,8 @@ def correlations(
     })
     table = suppress(table, n_column="n", min_group_size=threshold,
                      value_columns=["r", "p_value"])
+    hidden = _pairs_across(survey, table, pairs, threshold)
+    table = hide_rows_across(table, hidden, ["r", "p_value"])
     table.insert(9, "p_adjusted", adjust_p(table["p_value"], adjust))
     return result_table(
         table,
@@ -201,6 +210,22 @@ def correlations(
         f"by fewer than {threshold} respondents suppressed.",
         min_group_size=threshold,
     )
+
+
+def _pairs_across(survey: Survey, table: pd.DataFrame, pairs: list[tuple[str, str]],
+                  threshold: int) -> np.ndarray:
+    """The pairs whose n (who answered both) would isolate a small group beside another base
+    the report shows: the statements', the report's total, the dimensions' and the items' in
+    the item analysis (`cemlab.reliability.hidden_beside_report`)."""
+    if not protected_respondents(survey, threshold).any():
+        return np.zeros(len(table), dtype=bool)
+    answered = survey.responses.notna()
+    bases = np.array([(answered[a] & answered[b]).to_numpy() for a, b in pairs],
+                     dtype=bool).reshape(len(pairs), survey.n)
+    beside = np.vstack([shown_dimension_bases(survey, threshold),
+                        shown_item_bases(survey, threshold)])
+    return hidden_beside_report(survey, bases, ~table["suppressed"].to_numpy(dtype=bool),
+                                threshold, beside=beside)
 
 
 def correlation_matrix(

@@ -15,9 +15,10 @@ import pandas as pd
 from scipy import stats
 
 from cemlab._inputs import as_survey, group_size_threshold
+from cemlab.agreement import ACROSS_REASON, agreement, protected_respondents, shown_bases
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument, Scale
-from cemlab.results import ResultTable, result_table, suppress
+from cemlab.results import ResultTable, hide_isolating, result_table, suppress
 from cemlab.survey import Survey
 
 Missing = Literal["pairwise", "listwise", "median"]
@@ -334,6 +335,51 @@ def _suppress_thin(
     return table
 
 
+def hidden_beside_report(
+    survey: Survey, bases: np.ndarray, shown: np.ndarray, threshold: int,
+    beside: np.ndarray | None = None,
+) -> np.ndarray:
+    """The rows of a table to hide so that no base of it, beside another, isolates a small group.
+
+    ``bases`` holds, per row, who is in the base it shows, and ``shown`` which rows show it.
+    They are checked against each other, the bases `agreement` shows, the report's total
+    respondents (the cover) and ``beside`` (bases other tables show), as `dimension_scorecard`
+    checks the practices; only this table's rows are hidden (`cemlab.results.hide_isolating`).
+    A correlation pair answered by 120 beside the report's 123 respondents gives 3 contractors
+    away, and so does a dimension or item base.
+
+    Returns a boolean mask aligned with ``bases``.
+    """
+    protected = protected_respondents(survey, threshold)
+    if not protected.any() or len(bases) == 0:
+        return np.zeros(len(bases), dtype=bool)
+    fixed = [shown_bases(survey, agreement(survey, min_group_size=threshold)),
+             survey.groups.notna().to_numpy()[None, :]]
+    if beside is not None:
+        fixed.append(np.asarray(beside, dtype=bool).reshape(-1, survey.n))
+    fixed = np.vstack(fixed)
+    own = np.asarray(shown, dtype=bool)
+    return hide_isolating(
+        np.vstack([np.asarray(bases, dtype=bool).reshape(-1, survey.n), fixed]),
+        np.concatenate([own, np.ones(len(fixed), dtype=bool)]), protected, threshold,
+        hideable=np.concatenate([np.ones(len(own), dtype=bool), np.zeros(len(fixed), dtype=bool)]),
+    )[: len(own)]
+
+
+def hide_rows_across(table: pd.DataFrame, hidden: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """Blank ``columns`` of the ``hidden`` rows and say why (`agreement.ACROSS_REASON`)."""
+    if not hidden.any():
+        return table
+    table = table.copy()
+    rows = table.index[hidden]
+    before = table.loc[rows, "suppressed_reason"].fillna("")
+    table.loc[rows, columns] = np.nan
+    table.loc[rows, "suppressed"] = True
+    table.loc[rows, "suppressed_reason"] = [
+        f"{reason}; {ACROSS_REASON}" if reason else ACROSS_REASON for reason in before]
+    return table
+
+
 def reliability(
     survey: Survey | pd.DataFrame,
     *,
@@ -390,8 +436,31 @@ def reliability(
     _check_missing(missing)
     survey = as_survey(survey, instrument)
     threshold = group_size_threshold(survey, min_group_size)
+    table, bases, counted = _dimension_rows(survey, missing, ci, threshold)
+    hidden = hidden_beside_report(survey, bases, counted, threshold)
+    table = hide_rows_across(table, hidden, _ALPHA_COLUMNS)
+    return result_table(
+        table, title="Reliability (Cronbach's alpha) by dimension", min_group_size=threshold,
+        notes=f"Missing answers: {missing}. Interval: Feldt {ci:.0%}. Reverse-keyed items "
+              "scored min + max - x.",
+    )
+
+
+_ALPHA_COLUMNS = ["alpha", "alpha_ci_low", "alpha_ci_high", "average_r"]
+
+
+def _dimension_rows(
+    survey: Survey, missing: Missing, ci: float, threshold: int
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """`reliability`'s table before the rule across statements, who is in each row's n, and
+    which rows show that n in the report.
+
+    A dimension's n shows in the practices (`dimension_scorecard`) unless it is under the
+    minimum or every item was answered by fewer: so it counts as shown beside other bases
+    even where a thinly answered pair hides alpha, and both tables hide the same dimensions.
+    """
     present = set(survey.item_ids)
-    rows = []
+    rows, bases = [], []
     thin: dict[int, str] = {}
     for dim in survey.instrument.dimensions:
         all_ids = [item.id for item in dim.items if item.id in present]
@@ -407,10 +476,12 @@ def reliability(
             row["note"] = "; ".join(r for r in (reason, left_out) if r)
             # the base is of the items kept: a left-out item's few answers must not show in it
             base = item_ids or enough or all_ids
-            row["n"] = int(survey.responses[base].notna().any(axis=1).sum())
+            answered = survey.responses[base].notna().any(axis=1).to_numpy()
+            row["n"] = int(answered.sum())
             if not enough and row["n"] >= threshold:  # else the base itself is too small
                 thin[len(rows)] = THIN_ITEMS_REASON
             rows.append(row)
+            bases.append(answered)
             continue
         values = _dimension_values(survey, item_ids)
         if missing == "pairwise" and _thin_pair(values, threshold):
@@ -423,15 +494,48 @@ def reliability(
         if not np.isfinite(alpha):
             row["note"] = "; ".join(r for r in ("no variance in the scale score", left_out) if r)
         rows.append(row)
-    values_columns = ["alpha", "alpha_ci_low", "alpha_ci_high", "average_r"]
+        bases.append(_in_scale(values, missing))
     table = pd.DataFrame(rows)
-    table = _suppress_thin(table, thin, values_columns, threshold)
-    table = suppress(table, min_group_size=threshold, value_columns=values_columns)
-    return result_table(
-        table, title="Reliability (Cronbach's alpha) by dimension", min_group_size=threshold,
-        notes=f"Missing answers: {missing}. Interval: Feldt {ci:.0%}. Reverse-keyed items "
-              "scored min + max - x.",
-    )
+    table = _suppress_thin(table, thin, _ALPHA_COLUMNS, threshold)
+    table = suppress(table, min_group_size=threshold, value_columns=_ALPHA_COLUMNS)
+    counted = np.array([(n >= threshold and thin.get(i) != THIN_ITEMS_REASON)
+                        for i, n in enumerate(table["n"])], dtype=bool)
+    return table, np.array(bases, dtype=bool).reshape(len(rows), survey.n), counted
+
+
+def _in_scale(values: np.ndarray, missing: Missing) -> np.ndarray:
+    """Who `_prepared` keeps: every respondent who answered an item, all of them listwise."""
+    answered = ~np.isnan(values)
+    return answered.all(axis=1) if missing == "listwise" else answered.any(axis=1)
+
+
+def shown_dimension_bases(survey: Survey, threshold: int) -> np.ndarray:
+    """Who is in each dimension base the report shows (practices and reliability, n).
+
+    For the other tables of the report (item analysis, correlations) to check their bases
+    against these, as `hidden_beside_report` does.
+    """
+    _, bases, counted = _dimension_rows(survey, "pairwise", 0.95, threshold)
+    return bases[counted & ~hidden_beside_report(survey, bases, counted, threshold)]
+
+
+def _items_across(survey: Survey, table: pd.DataFrame, threshold: int) -> np.ndarray:
+    """The item-analysis rows whose n (who answered the item) would isolate a small group
+    beside another base of the report (`hidden_beside_report`, the dimensions' too)."""
+    if not protected_respondents(survey, threshold).any():
+        return np.zeros(len(table), dtype=bool)
+    bases = np.array([survey.responses[item].notna().to_numpy() for item in table["item"]],
+                     dtype=bool).reshape(len(table), survey.n)
+    return hidden_beside_report(survey, bases, ~table["suppressed"].to_numpy(dtype=bool),
+                                threshold, beside=shown_dimension_bases(survey, threshold))
+
+
+def shown_item_bases(survey: Survey, threshold: int) -> np.ndarray:
+    """Who is in each item base the report's item analysis shows (its n), for `correlations`."""
+    table = item_reliability(survey, min_group_size=threshold)
+    shown = table.loc[~table["suppressed"].astype(bool), "item"]
+    return np.array([survey.responses[item].notna().to_numpy() for item in shown],
+                    dtype=bool).reshape(len(shown), survey.n)
 
 
 def item_reliability(
@@ -525,8 +629,11 @@ def item_reliability(
                                    ["alpha_if_deleted", "item_rest_r"], threshold)
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
+    figures = ["alpha_if_deleted", "item_rest_r", "mean", "sd"]
     table = suppress(table, n_column=["n", "n_dimension"], min_group_size=threshold,
-                     value_columns=["alpha_if_deleted", "item_rest_r", "mean", "sd"])
+                     value_columns=figures)
+    hidden = _items_across(survey, table, threshold)
+    table = hide_rows_across(table, hidden, figures)
     return result_table(
         table.drop(columns="n_dimension"), title="Item analysis (alpha if item deleted)",
         min_group_size=threshold,
