@@ -7,7 +7,6 @@ first; the three facts every report has follow and say plainly when they are not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -69,13 +68,9 @@ def _capital(text: str) -> str:
 def _statement(instrument: Instrument, item: str, language: Language) -> str:
     """The statement in the report's language (a per-language text falls back to English)."""
     try:
-        text: str | Mapping[str, str] = (instrument.recommend.text
-                                         if instrument.recommend is not None
-                                         and instrument.recommend.id == item
-                                         else instrument.item(item).text)
+        return instrument.text_of(item, language.code)
     except KeyError:
         return item
-    return language.text(text)
 
 
 def group_names(language: Language) -> dict[str, str]:

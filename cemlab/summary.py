@@ -87,7 +87,8 @@ def maturity(survey: Survey | pd.DataFrame, *, target: float | None = None,
     practices = dimension_scorecard(survey, target=target, min_group_size=threshold)
     published = _practice_benchmark(survey, benchmark, threshold)
     table = pd.DataFrame({
-        "practice": [language.text(d.title) for d in survey.instrument.dimensions
+        "practice": [survey.instrument.title_of(d.id, language.code)
+                     for d in survey.instrument.dimensions
                      if d.id in set(practices["dimension"])],
         "dimension": practices["dimension"].to_numpy(),
         "mean": practices["mean"].to_numpy(),

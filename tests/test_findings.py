@@ -240,3 +240,13 @@ def test_rank_one_is_news_and_no_sentence_repeats(management, staff, seed, targe
     if management < 5:  # a hidden group gives no share, and no gap
         assert not table["finding"].str.contains("of management").any()
         assert table.loc[table["kind"].isin(["gap", "largest gap"]), "value"].isna().all()
+
+
+def test_polish_findings_quote_the_polish_statements():
+    # cem-maturity ships each statement in English and Polish: a Polish report quotes Polish
+    found = " ".join(_client_findings("bank-wislany", "pl")["finding"])
+    cem = load_instrument("cem-maturity")
+    english = [cem.text_of(i, "en") for i in cem.item_ids]
+    polish = [cem.text_of(i, "pl") for i in cem.item_ids]
+    assert not [t for t in english if t.lower().rstrip(".") in found.lower()]
+    assert any(t.lower().rstrip(".") in found.lower() for t in polish)
