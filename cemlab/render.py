@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from cemlab import __version__
+from cemlab._files import written_atomically
 from cemlab.exceptions import RenderError
 from cemlab.report import KEY_FIGURES_TABLE, RESPONDENTS_FIGURE
 
@@ -1222,16 +1223,9 @@ def _format_figure(value: float | str) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the index is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:  # a full disk, an interrupt: the old index stays, no stray file
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    # a full disk, an interrupt: the old index stays, no stray file
+    with written_atomically(path) as partial:
+        partial.write_text(text, encoding="utf-8")
 
 
 # --- a batch --------------------------------------------------------------------------------

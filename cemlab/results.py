@@ -16,15 +16,14 @@ from __future__ import annotations
 import html
 import io
 import math
-import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cemlab._files import written_atomically
 from cemlab.safe_export import for_xlsx, map_text, neutralise, unformula
 
 #: How columns are shown in a notebook, by name pattern. Percentages are 0-100.
@@ -384,7 +383,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> list
     written = []
     for name, table in tables.items():
         path = folder / f"{name}.csv"
-        with _in_place(path) as partial:
+        with written_atomically(path) as partial:
             map_text(table, neutralise).to_csv(
                 partial, index=not _is_default_index(table), lineterminator="\r\n",
                 float_format=_csv_number)
@@ -401,7 +400,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> list
             unformula(writer.sheets[sheet])
         writer.close()
         xlsx = folder / "tables.xlsx"
-        with _in_place(xlsx) as partial:
+        with written_atomically(xlsx) as partial:
             partial.write_bytes(workbook.getvalue())
         written.append(xlsx)
     return written
@@ -416,12 +415,3 @@ def _csv_number(value: float) -> str:
     return short if math.isfinite(float(short)) or not math.isfinite(value) else repr(float(value))
 
 
-@contextmanager
-def _in_place(path: Path) -> Iterator[Path]:
-    """A hidden file beside ``path`` to write; renamed to ``path`` once the block succeeds."""
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)

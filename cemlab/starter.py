@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from cemlab._files import written_atomically
 from cemlab._yaml import parse_yaml, shorten
 from cemlab.exceptions import ParamsError
 from cemlab.instrument import (
@@ -307,24 +307,11 @@ def write_params_file(starter: StarterParams, *, force: bool = False) -> Path:
     if path.exists() and not force:
         raise ParamsError(_exists_message(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-        delete=False)
-    temporary = Path(handle.name)
     try:
-        with handle:
-            handle.write(starter.text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(temporary, path)
-        else:
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                raise ParamsError(_exists_message(path)) from None
-    finally:
-        temporary.unlink(missing_ok=True)
+        with written_atomically(path, exclusive=not force, durable=True) as partial:
+            partial.write_text(starter.text, encoding="utf-8")
+    except FileExistsError:
+        raise ParamsError(_exists_message(path)) from None
     return path
 
 
