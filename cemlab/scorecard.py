@@ -16,14 +16,17 @@ from cemlab.agreement import (
     ACROSS_REASON,
     agreement,
     band_codes,
-    protected_respondents,
-    shown_bases,
 )
 from cemlab.benchmarks import load_benchmark
 from cemlab.exceptions import AnalysisError
 from cemlab.instrument import Instrument
-from cemlab.reliability import THIN_ITEMS_REASON, items_with_enough_answers, reliability
-from cemlab.results import ResultTable, hide_isolating, result_table, suppress
+from cemlab.reliability import (
+    THIN_ITEMS_REASON,
+    hidden_beside_report,
+    items_with_enough_answers,
+    reliability,
+)
+from cemlab.results import ResultTable, result_table, suppress
 from cemlab.survey import Survey
 
 
@@ -305,19 +308,11 @@ def _practices_across_statements(
     """Hide a practice whose base beside a statement's would give a small group's size away.
 
     A practice's base (who answered any of its statements) is checked against the bases
-    `agreement` shows and the report's total respondents, as `agreement` checks its own.
+    `agreement` shows and the report's total respondents, as `agreement` checks its own
+    (`cemlab.reliability.hidden_beside_report`, the rule the other tables follow too).
     """
-    protected = protected_respondents(survey, threshold)
-    if not protected.any() or table.empty:
-        return table
-    fixed = np.vstack([shown_bases(survey, agreement(survey, min_group_size=threshold)),
-                       survey.groups.notna().to_numpy()[None, :]])
-    own = ~table["suppressed"].to_numpy(dtype=bool)
-    hidden = hide_isolating(
-        np.vstack([bases, fixed]), np.concatenate([own, np.ones(len(fixed), dtype=bool)]),
-        protected, threshold,
-        hideable=np.concatenate([np.ones(len(own), dtype=bool), np.zeros(len(fixed), dtype=bool)]),
-    )[: len(table)]
+    hidden = hidden_beside_report(survey, bases, ~table["suppressed"].to_numpy(dtype=bool),
+                                  threshold)
     if not hidden.any():
         return table
     table = table.copy()
