@@ -51,8 +51,8 @@ from cemlab.report import KEY_FIGURES_TABLE, RESPONDENTS_FIGURE
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
-#: The report notebook; it lives beside the package in a source checkout.
-DEFAULT_NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "client_report.ipynb"
+#: The report notebook, shipped inside the package so an installed cemlab renders too.
+DEFAULT_NOTEBOOK = PACKAGE_DIR / "notebooks" / "client_report.ipynb"
 #: A notebook cell tagged ``section:<name>`` belongs to that report section (params ``sections``).
 SECTION_TAG = "section:"
 #: A cell tagged so is for whoever opens the notebook (what it is, how to run it), not a client.

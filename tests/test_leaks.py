@@ -1,7 +1,7 @@
 """Leak hunting: adversarial clients, every figure one report shows, and every subtraction.
 
 Each client is written to CSV files and run through the report notebook's own code
-(`notebooks/client_report.ipynb`, in-process, charts skipped), so the tables checked are the
+(`cemlab/notebooks/client_report.ipynb`, in-process, charts skipped), so the tables checked are the
 ones `ReportTables` collects for the client, as the client receives them (`confidential`).
 Every shown base is turned into the set of respondents it counts (checked against the base
 shown, so a table whose bases the model misreads fails loudly), and then:
@@ -42,7 +42,7 @@ from cemlab.scorecard import scored
 from cemlab.survey import Survey
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "client_report.ipynb"
+NOTEBOOK = ROOT / "cemlab" / "notebooks" / "client_report.ipynb"
 MIN = 5
 CEM = load_instrument("cem-maturity")
 ITEMS = CEM.item_ids

@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ runs top to bottom with its default parameters.
+"""Every notebook in notebooks/ (and the report notebook the package ships, in
+cemlab/notebooks/) runs top to bottom with its default parameters.
 
 Run with papermill under pytest rather than ``pytest --nbval-lax``: `make test` runs plain
 pytest with ``testpaths = tests``, papermill is what ``cemlab render`` uses, and a failure
@@ -17,8 +18,11 @@ import pytest
 
 from cemlab.study import reproduce_2008
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS_DIR = ROOT / "notebooks"
+PACKAGED_DIR = ROOT / "cemlab" / "notebooks"
+NOTEBOOKS = sorted([*NOTEBOOKS_DIR.glob("*.ipynb"), *PACKAGED_DIR.glob("*.ipynb")])
+BY_NAME = {p.name: p for p in NOTEBOOKS}
 _EXECUTED: dict[str, nbformat.NotebookNode | str] = {}
 
 
@@ -28,10 +32,10 @@ def executed(name: str, tmp_path_factory: pytest.TempPathFactory) -> nbformat.No
         out = tmp_path_factory.mktemp("notebooks") / name
         try:
             papermill.execute_notebook(
-                str(NOTEBOOKS_DIR / name),
+                str(BY_NAME[name]),
                 str(out),
                 kernel_name="python3",
-                cwd=str(NOTEBOOKS_DIR),
+                cwd=str(BY_NAME[name].parent),
                 progress_bar=False,
                 execution_timeout=300,
             )

@@ -2,7 +2,7 @@
 
 Two kinds of test. The machinery tests render a small purpose-built notebook (written below)
 for tiny clients made in tmp_path, so they check render.py alone and quickly. The end-to-end
-tests render the real notebooks/client_report.ipynb for the demo clients and compare the
+tests render the real cemlab/notebooks/client_report.ipynb for the demo clients and compare the
 numbers in the HTML with the cemlab functions' own results.
 """
 
