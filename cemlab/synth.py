@@ -51,7 +51,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -698,22 +698,36 @@ def _segments(segments: Segments, n: int, rng: np.random.Generator) -> np.ndarra
     return rng.permutation(np.repeat(np.array(names, dtype=object), counts)).astype(str)
 
 
-def shifted(spec: Spec | dict | str | Path, delta: float, *, wave: str | None = None) -> Spec:
+def shifted(spec: Spec | dict | str | Path, delta: float, *, wave: str | None = None,
+            by: Mapping[str, float] | None = None) -> Spec:
     """The same spec moved ``delta`` scale points (e.g. last year's wave, a bit lower).
 
     Each item's targets are completed (module notes, step 4), the fitted normal's location moved
     by ``delta``, and the new shares and mean read off it; the structure is kept. The means
     move by about ``delta``, less where the scale's ends cut the distribution off.
+
+    ``by`` moves some items by other amounts: item id or dimension id -> scale points, an
+    item's entry winning over its dimension's (e.g. ``{"measurement": -1.0, "train_comms":
+    0.3}`` for a wave in which measurement was a point lower and one statement higher).
     """
     spec = load_spec(spec)
     instrument = spec.checked_instrument()
+    by = dict(by or {})
+    known = set(spec.item_ids(instrument)) | {d.id for d in instrument.dimensions}
+    unknown = sorted(k for k in by if k not in known)
+    if unknown:
+        raise SpecError(f"shift by item names {unknown}, neither items nor dimensions of "
+                        f"instrument {instrument.name!r}. Fix: use item or dimension ids")
     items: dict[str, Targets] = {}
     for item_id in spec.item_ids(instrument):
         moved: Targets = {}
+        is_recommend = instrument.recommend is not None and item_id == instrument.recommend.id
+        dim = None if is_recommend else instrument.dimension_of(item_id).id
+        step = by.get(item_id, by.get(dim, delta) if dim is not None else delta)
         for scope, target in spec.targets_of(instrument, item_id).items():
             points, bands = _scale_and_bands(instrument, item_id, target.nps)
             c = _complete(target, points, bands, spec.sd, f"item {item_id!r}, {scope!r}")
-            p = _probs(points, c.m + delta, c.s)
+            p = _probs(points, c.m + step, c.s)
             masks = _band_masks(points, bands)
             low, high = 100 * p[masks[0]].sum(), 100 * p[masks[-1]].sum()
             mean = float(p @ points)
@@ -767,13 +781,18 @@ class FileFormat(_Strict):
 
 
 class Dataset(_Strict):
-    """One file of a study: a spec (or another data set of the study shifted) and a seed."""
+    """One file of a study: a spec (or another data set of the study shifted) and a seed.
+
+    A data set ``based_on`` another is that one's spec moved ``shift`` scale points, with
+    ``shift_by`` moving named items or dimensions by their own amounts (see `shifted`).
+    """
 
     file: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.csv$")
     seed: int
     spec: Spec | None = None
     based_on: str | None = None
     shift: float = 0.0
+    shift_by: dict[str, float] = Field(default_factory=dict)
     wave: str | None = None
     format: FileFormat = FileFormat()
 
@@ -781,6 +800,9 @@ class Dataset(_Strict):
     def _one_source(self) -> Dataset:
         if (self.spec is None) == (self.based_on is None):
             raise ValueError("give either 'spec' or 'based_on' (the file of another data set)")
+        if self.based_on is None and (self.shift or self.shift_by):
+            raise ValueError("'shift' and 'shift_by' move a data set 'based_on' another; "
+                             "with a 'spec' of its own, state its targets instead")
         return self
 
     def spec_or_raise(self) -> Spec:
@@ -814,7 +836,8 @@ class Study(_Strict):
                 if ds.based_on not in specs:
                     raise SpecError(f"study {self.name!r}: {ds.file!r} is based on "
                                     f"{ds.based_on!r}, which is not an earlier data set")
-                spec = shifted(specs[ds.based_on], ds.shift, wave=ds.wave)
+                spec = shifted(specs[ds.based_on], ds.shift, wave=ds.wave,
+                               by=ds.shift_by)
             else:
                 spec = ds.spec_or_raise()
                 if ds.wave is not None:
