@@ -136,6 +136,37 @@ def test_shifted_moves_every_item():
     assert shifted(SPEC, -0.6, wave="2025") == earlier  # a dict spec, as generate takes
 
 
+def test_shifted_by_item_and_dimension():
+    # a wave in which measurement was a point higher, one statement unchanged, the rest lower
+    by = {"measurement": 1.0, "lead_decisions": 0.0, "meas_touchpoints": -1.0}
+    earlier = shifted(SPEC, -0.6, by=by)
+    now, then = generate(SPEC, seed=1), generate(earlier, seed=2)
+    change = then[ITEMS].mean() - now[ITEMS].mean()
+    assert 0.6 < change["meas_scorecard"] < 1.2  # its dimension's entry
+    assert -1.2 < change["meas_touchpoints"] < -0.6  # an item's entry wins over its dimension's
+    assert abs(change["lead_decisions"]) < 0.25
+    others = change.drop(["meas_scorecard", "meas_touchpoints", "lead_decisions"])
+    assert others.between(-0.9, -0.3).all(), others
+    with pytest.raises(SpecError, match=r"shift by item names \['measurment'\]"):
+        shifted(SPEC, -0.5, by={"measurment": 1.0})
+
+
+def test_a_study_data_set_shifted_by_item(tmp_path):
+    base = {"file": "now.csv", "seed": 1, "spec": SPEC}
+    study = {"name": "waves", "title": "Two waves", "datasets": [
+        base, {"file": "then.csv", "seed": 2, "based_on": "now.csv", "shift": -0.5,
+               "shift_by": {"kpis": 0.5}}]}
+    path = tmp_path / "waves.yaml"
+    path.write_text(yaml.safe_dump(study))
+    frames = load_study(path).frames()
+    change = frames["then.csv"][ITEMS].mean() - frames["now.csv"][ITEMS].mean()
+    assert change["kpi_reward"] > 0.2 and change["value_known"] < -0.2
+    # shifting belongs to a data set made from another; a spec of its own states its targets
+    path.write_text(yaml.safe_dump({**study, "datasets": [{**base, "shift_by": {"kpis": 1}}]}))
+    with pytest.raises(SpecError, match="'shift' and 'shift_by' move a data set 'based_on'"):
+        load_study(path)
+
+
 def test_spec_round_trips_through_yaml(tmp_path):
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(SPEC))
