@@ -708,7 +708,9 @@ def shifted(spec: Spec | dict | str | Path, delta: float, *, wave: str | None = 
 
     ``by`` moves some items by other amounts: item id or dimension id -> scale points, an
     item's entry winning over its dimension's (e.g. ``{"measurement": -1.0, "train_comms":
-    0.3}`` for a wave in which measurement was a point lower and one statement higher).
+    0.3}`` for a wave in which measurement was a point lower and one statement higher). An id
+    that names both an item and a dimension (``brand_promise`` in ``cem-maturity``) moves the
+    item only.
     """
     spec = load_spec(spec)
     instrument = spec.checked_instrument()
@@ -718,12 +720,16 @@ def shifted(spec: Spec | dict | str | Path, delta: float, *, wave: str | None = 
     if unknown:
         raise SpecError(f"shift by item names {unknown}, neither items nor dimensions of "
                         f"instrument {instrument.name!r}. Fix: use item or dimension ids")
+    item_ids = spec.item_ids(instrument)
     items: dict[str, Targets] = {}
-    for item_id in spec.item_ids(instrument):
+    for item_id in item_ids:
         moved: Targets = {}
         is_recommend = instrument.recommend is not None and item_id == instrument.recommend.id
         dim = None if is_recommend else instrument.dimension_of(item_id).id
-        step = by.get(item_id, by.get(dim, delta) if dim is not None else delta)
+        step = delta
+        if dim is not None and dim in by and dim not in item_ids:
+            step = by[dim]
+        step = by.get(item_id, step)
         for scope, target in spec.targets_of(instrument, item_id).items():
             points, bands = _scale_and_bands(instrument, item_id, target.nps)
             c = _complete(target, points, bands, spec.sd, f"item {item_id!r}, {scope!r}")

@@ -149,6 +149,11 @@ def test_shifted_by_item_and_dimension():
     assert others.between(-0.9, -0.3).all(), others
     with pytest.raises(SpecError, match=r"shift by item names \['measurment'\]"):
         shifted(SPEC, -0.5, by={"measurment": 1.0})
+    # brand_promise is a statement and its practice's id: it moves the statement only
+    moved = generate(shifted(SPEC, 0.0, by={"brand_promise": 1.0}), seed=2)[ITEMS].mean()
+    same = generate(shifted(SPEC, 0.0), seed=2)[ITEMS].mean()
+    assert moved["brand_promise"] - same["brand_promise"] > 0.6
+    assert moved["brand_touchline"] == same["brand_touchline"]
 
 
 def test_a_study_data_set_shifted_by_item(tmp_path):
