@@ -110,7 +110,7 @@ def test_cli_version_and_help():
         [sys.executable, "-m", "cemlab.cli", "--help"], capture_output=True, text=True
     )
     assert out.returncode == 0
-    for command in ("validate", "render", "present", "instruments"):
+    for command in ("validate", "render", "present", "instruments", "template"):
         assert command in out.stdout
 
 
