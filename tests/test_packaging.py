@@ -114,10 +114,34 @@ def test_cli_version_and_help():
         assert command in out.stdout
 
 
+def readme_commands() -> list[str]:
+    """The commands of the README's first code block (the two a new user runs), comments off."""
+    block = re.search(r"```(?:bash|sh)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block, "README.md: no ```bash block"
+    lines = (line.split("#", 1)[0].strip() for line in block[1].splitlines())
+    return [line for line in lines if line]
+
+
+def make_recipe(target: str) -> str:
+    """The prerequisites and recipe of a Makefile target, as one text."""
+    found = re.search(rf"^{re.escape(target)}:(.*?)(?=^\S|\Z)", (ROOT / "Makefile").read_text(),
+                      re.S | re.M)
+    assert found, f"Makefile: no target {target!r}"
+    return found[1]
+
+
 def test_ci_runs_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text()
-    assert "make test" in readme and "make demo" in readme
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    # the README's two commands are make targets that set up .venv first, and CI runs the
+    # README's test command as it is written there
+    commands = readme_commands()
+    assert commands == ["make demo", "make test"], commands
+    for command in commands:
+        assert make_recipe(command.split()[1]).split("\n", 1)[0].split() == ["$(STAMP)"]
+    assert "pytest" in make_recipe("test")
+    assert "cemlab render params/" in make_recipe("demo")
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.lstrip().startswith("#")]
+    assert "make test" in ci, ci
 
 
 def test_the_code_is_ruff_clean():
