@@ -20,7 +20,7 @@ from cemlab.correlation import (  # noqa: E402
     correlations_with,
     top_pairs,
 )
-from cemlab.drivers import importance_performance, key_drivers  # noqa: E402
+from cemlab.drivers import importance_performance, journey_drivers, key_drivers  # noqa: E402
 from cemlab.exceptions import (  # noqa: E402
     AnalysisError,
     CemlabError,
@@ -82,6 +82,7 @@ __all__ = [
     "cronbach_alpha",
     "importance_performance",
     "item_reliability",
+    "journey_drivers",
     "key_drivers",
     "nps",
     "nps_difference",

@@ -56,10 +56,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from cemlab.render import render_batch
+    from cemlab.render import DEFAULT_NOTEBOOK, render_batch
 
     batch = render_batch(
         args.params,
+        notebook=args.notebook or DEFAULT_NOTEBOOK,
         reports_dir=args.reports,
         jobs=args.jobs,
         skip_unchanged=args.skip_unchanged,
@@ -68,6 +69,15 @@ def _cmd_render(args: argparse.Namespace) -> int:
     )
     print(batch.tally())
     return 0 if batch.ok else 1
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from cemlab.render import write_report_template
+
+    path = write_report_template(args.notebook, force=args.force)
+    print(f"wrote {path}: a copy of the built-in report notebook. Edit it in JupyterLab, keep "
+          f"its parameters cell, then: cemlab render params/ --notebook {path}")
+    return 0
 
 
 def _cmd_present(args: argparse.Namespace) -> int:
@@ -141,7 +151,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip a client whose params, data and notebook are unchanged since its last report",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--notebook", default=None, metavar="NOTEBOOK.ipynb",
+        help="your own report notebook, run with the same parameters (default: the built-in "
+        "one; `cemlab template` writes a copy to start from)",
+    )
     p.set_defaults(func=_cmd_render)
+
+    p = sub.add_parser(
+        "template",
+        help="write a copy of the built-in report notebook, to make a report of your own",
+        description="Write NOTEBOOK.ipynb, a copy of the report notebook cemlab render runs. "
+        "Edit it in JupyterLab (keep the cell tagged parameters), then render with it: "
+        "cemlab render params/ --notebook NOTEBOOK.ipynb. Never replaces a file unless --force.",
+    )
+    p.add_argument("notebook", metavar="NOTEBOOK.ipynb", help="the notebook to write")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser(
         "present",

@@ -145,6 +145,45 @@ def _bootstrap_shares(data: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
 
 # -- inputs ------------------------------------------------------------------------------------
 
+#: Dimensions of an instrument that hold outcomes (overall satisfaction), not drivers.
+OUTCOME_DIMENSIONS = ("overall",)
+
+
+def journey_drivers(survey: Survey | None) -> list[str] | None:
+    """The key drivers cemlab weighs everywhere: every item outside an outcome dimension.
+
+    The one definition the client report, the explore notebook and the default of
+    `key_drivers` and `importance_performance` share, so the drivers' shares agree wherever
+    they are shown. For customer feedback that is the journey's touchpoints: overall
+    satisfaction is another outcome, and as a driver it would explain the recommend score by
+    itself and hide which touchpoints matter (the recommend question is no item, so never a
+    driver). For an instrument without an outcome dimension it is every item.
+
+    Parameters
+    ----------
+    survey
+        A `Survey`; None (no feedback data in a client's params) gives None.
+
+    Returns
+    -------
+    list of str or None
+        Item ids in questionnaire order, whether or not the responses hold them.
+
+    Example
+    -------
+    >>> cemlab.journey_drivers(client.feedback)  # doctest: +SKIP
+    ['sat_awareness', 'sat_purchase', 'sat_onboarding', 'sat_service', 'sat_billing']
+    """
+    if survey is None:
+        return None
+    return [
+        item.id
+        for dimension in survey.instrument.dimensions
+        if dimension.id not in OUTCOME_DIMENSIONS
+        for item in dimension.items
+    ]
+
+
 
 def _outcome_and_drivers(
     survey: Survey, outcome: str, drivers: Sequence[str] | None
@@ -155,7 +194,10 @@ def _outcome_and_drivers(
             f"outcome {outcome!r} is not a column of the responses; choose the recommend "
             f"question or an item: {', '.join(map(str, [*_recommend(survey), *survey.item_ids]))}"
         )
-    chosen = list(drivers) if drivers is not None else [i for i in survey.item_ids if i != outcome]
+    if drivers is None:  # the report's drivers, of those the responses hold
+        present = set(survey.item_ids)
+        drivers = [i for i in journey_drivers(survey) if i in present and i != outcome]
+    chosen = list(drivers)
     unknown = [d for d in chosen if d not in columns]
     if unknown:
         raise AnalysisError(f"drivers not in the responses: {', '.join(unknown)}")
@@ -205,7 +247,9 @@ def key_drivers(
         The column explained: the recommend question (``"ltr"``), ``"sat_overall"`` or any
         item.
     drivers
-        The explaining items; default every item of the instrument except the outcome.
+        The explaining items; default `journey_drivers` (every item outside an outcome
+        dimension such as overall satisfaction, as the client report weighs them) that the
+        responses hold, except the outcome.
     instrument
         The instrument, when ``survey`` is a DataFrame.
     n_boot

@@ -406,9 +406,62 @@ def render_client(
 
 
 def _check_notebook(notebook: str | Path) -> Path:
+    """The report notebook's path, once it is known to be a notebook render can give a client's
+    values to: a Jupyter notebook with a cell tagged ``parameters``."""
+    import nbformat
+
     path = Path(notebook).resolve()
+    if path == DEFAULT_NOTEBOOK and not path.is_file():
+        raise RenderError(
+            f"{path}: the built-in report notebook is missing. Fix: reinstall cemlab (in a "
+            "checkout: git checkout cemlab/notebooks/client_report.ipynb)"
+        )
     if not path.is_file():
-        raise RenderError(f"{path}: the report notebook is missing. Fix: restore it from git")
+        raise RenderError(
+            f"{notebook}: no such notebook. Fix: give the path of your report notebook, or "
+            f"write a copy of the built-in one to start from with: cemlab template {notebook}"
+        )
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # not JSON, not a notebook, not UTF-8: nbformat says which
+        raise RenderError(
+            f"{notebook}: not a Jupyter notebook ({_one_line(str(exc))}). Fix: give an .ipynb "
+            "file saved by JupyterLab"
+        ) from None
+    if not any("parameters" in cell.metadata.get("tags", []) for cell in nb.cells):
+        raise RenderError(
+            f"{notebook}: no cell is tagged 'parameters', so a client's values cannot be set. "
+            "Fix: in JupyterLab tag the cell that sets client, data and the other values "
+            "'parameters' (property inspector, the gear icon), or start from a copy of the "
+            "built-in report: cemlab template new_report.ipynb"
+        )
+    return path
+
+
+def write_report_template(path: str | Path, *, force: bool = False) -> Path:
+    """Write a copy of the built-in report notebook to ``path``: a report of one's own to edit
+    and render with ``cemlab render --notebook``. An existing file is kept unless ``force``.
+
+    Written atomically (`written_atomically`): an interrupt leaves the old file or the copy.
+    """
+    path = Path(path)
+    if path.suffix != ".ipynb":
+        raise RenderError(
+            f"{path}: a notebook's name ends in .ipynb. Fix: give {path.with_suffix('.ipynb')}"
+        )
+    exists = (f"{path} already exists; it is kept. Fix: give another name, or add --force to "
+              "replace it with the built-in report notebook")
+    if path.is_dir():
+        raise RenderError(f"{path} is a folder. Fix: give a file name ending in .ipynb")
+    if path.exists() and not force:
+        raise RenderError(exists)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with written_atomically(path, exclusive=not force, durable=True) as partial:
+            partial.write_bytes(_check_notebook(DEFAULT_NOTEBOOK).read_bytes())
+    except FileExistsError:  # made meanwhile
+        raise RenderError(exists) from None
     return path
 
 
@@ -1500,4 +1553,5 @@ __all__ = [
     "render_client",
     "select_sections",
     "write_index",
+    "write_report_template",
 ]

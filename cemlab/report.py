@@ -471,19 +471,11 @@ OUTCOME_DIMENSIONS = ("overall",)
 
 
 def journey_drivers(feedback: Survey | None) -> list[str] | None:
-    """The items that may drive recommendation: every item outside an outcome dimension.
+    """`cemlab.drivers.journey_drivers`: the one definition of the key drivers, kept here for
+    the notebooks that call it from the report module."""
+    from cemlab.drivers import journey_drivers
 
-    Overall satisfaction is another outcome; as a driver it would explain the recommend score
-    by itself and hide which touchpoints matter. None without feedback data.
-    """
-    if feedback is None:
-        return None
-    return [
-        item.id
-        for dimension in feedback.instrument.dimensions
-        if dimension.id not in OUTCOME_DIMENSIONS
-        for item in dimension.items
-    ]
+    return journey_drivers(feedback)
 
 
 def item_dimensions(instrument: Instrument) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""`cemlab init` and `cemlab instruments show`: setting up a new client from the command line.
+"""`cemlab init` and `cemlab instruments show`: setting up a new client from the command line;
+`cemlab template` and `cemlab render --notebook`: a report notebook of the consultant's own.
 
 Run through `cemlab.cli.main` on the demo data (data/*.csv) and a real Qualtrics export, and
 once as a subprocess; every written params file must load with `load_params`, and `validate`
@@ -257,3 +258,114 @@ def test_init_as_a_command(project):
         capture_output=True, text=True, cwd=project, timeout=120)
     assert again.returncode == 1 and "already exists" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+# -- a report notebook of one's own: template and render --notebook --------------------------
+
+
+def _one_line_error(err: str, command: str) -> str:
+    assert err.startswith(f"cemlab {command}: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_template_writes_the_built_in_report_and_never_replaces_a_file_unless_forced(
+        capsys, project):
+    from cemlab.render import DEFAULT_NOTEBOOK
+
+    code, out, _ = run(capsys, "template", "reports/my_report.ipynb")  # a new folder too
+    path = project / "reports" / "my_report.ipynb"
+    assert code == 0 and out.startswith(f"wrote {Path('reports/my_report.ipynb')}: ")
+    assert "cemlab render params/ --notebook reports/my_report.ipynb" in out
+    assert path.read_bytes() == DEFAULT_NOTEBOOK.read_bytes()
+    assert path.stat().st_mode & 0o777 == 0o644
+    path.write_text('{"my": "edits"}', encoding="utf-8")
+    code, out, err = run(capsys, "template", "reports/my_report.ipynb")
+    assert (code, out) == (1, "")
+    assert "already exists; it is kept" in _one_line_error(err, "template")
+    assert path.read_text(encoding="utf-8") == '{"my": "edits"}'
+    assert run(capsys, "template", "reports/my_report.ipynb", "--force")[0] == 0
+    assert path.read_bytes() == DEFAULT_NOTEBOOK.read_bytes()
+    code, _, err = run(capsys, "template", "reports/my_report")
+    assert code == 1 and "Fix: give reports/my_report.ipynb" in _one_line_error(err, "template")
+    code, _, err = run(capsys, "template", "reports")
+    assert code == 1 and "Fix: give reports.ipynb" in err
+    assert sorted(p.name for p in (project / "reports").iterdir()) == ["my_report.ipynb"]
+
+
+def test_an_interrupted_template_leaves_no_file_and_the_old_one_intact(project, monkeypatch):
+    from cemlab.render import write_report_template
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_report_template("mine.ipynb")
+    assert not (project / "mine.ipynb").exists()
+    (project / "mine.ipynb").write_text("old", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        write_report_template("mine.ipynb", force=True)
+    assert (project / "mine.ipynb").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in project.iterdir()) == ["data", "mine.ipynb"]
+
+
+def test_render_runs_a_consultants_own_notebook_with_the_clients_parameters(capsys, tmp_path):
+    import nbformat
+    from test_render import mini_notebook, write_client
+
+    params = write_client(tmp_path, "acme", title="Acme & Sons survey")
+    notebook = mini_notebook(tmp_path / "our_report.ipynb")
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("## Our own section\n\nWritten by us."))
+    nbformat.write(nb, notebook)
+    code, out, err = run(capsys, "render", str(params), "--notebook", str(notebook),
+                         "--reports", str(tmp_path / "reports"), "--no-progress")
+    assert code == 0, out + err
+    page = (tmp_path / "reports" / "acme" / "report.html").read_text(encoding="utf-8")
+    assert "Our own section" in page and "Written by us." in page
+    assert "Acme &amp; Sons survey" in page  # the client's title reached the notebook
+    audit = nbformat.read(tmp_path / "reports" / "acme" / "report.ipynb", as_version=4)
+    assert audit.metadata.papermill.input_path == "our_report.ipynb"
+
+
+def test_render_refuses_a_notebook_it_cannot_give_a_clients_values_to(capsys, tmp_path):
+    import nbformat
+    from test_render import mini_notebook, write_client
+
+    params = write_client(tmp_path, "acme")
+    untagged = mini_notebook(tmp_path / "untagged.ipynb")
+    nb = nbformat.read(untagged, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    nbformat.write(nb, untagged)
+    (tmp_path / "notes.ipynb").write_text("# notes, not a notebook\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    expected = {
+        "untagged.ipynb": "untagged.ipynb: no cell is tagged 'parameters'",
+        "notes.ipynb": "notes.ipynb: not a Jupyter notebook (",
+        "missing.ipynb": "missing.ipynb: no such notebook. Fix: give the path of your report "
+                         f"notebook, or write a copy of the built-in one to start from with: "
+                         f"cemlab template {tmp_path / 'missing.ipynb'}",
+    }
+    for name, message in expected.items():
+        code, out, err = run(capsys, "render", str(params), "--notebook", str(tmp_path / name),
+                             "--reports", str(reports), "--no-progress")
+        assert (code, out) == (1, ""), name
+        assert message in _one_line_error(err, "render")
+    assert not reports.exists()  # refused before anything was written
+
+
+def test_a_copy_of_the_built_in_template_renders_a_demo_client_from_elsewhere(capsys, project):
+    # the copy lives in the consultant's folder, not beside the package: nothing in it may
+    # depend on where the built-in one lies (its parameters cell's demo paths are replaced)
+    (project / "params").mkdir()
+    shutil.copy(ROOT / "params" / "brightmart.yaml", project / "params")
+    assert run(capsys, "template", "templates/ours.ipynb")[0] == 0
+    code, out, err = run(capsys, "render", "params/", "--notebook", "templates/ours.ipynb",
+                         "--no-progress")
+    assert code == 0, out + err
+    assert "ok       brightmart" in out
+    report = project / "reports" / "brightmart"
+    assert "Brightmart" in (report / "report.html").read_text(encoding="utf-8")
+    assert (report / "tables" / "scorecard.csv").is_file()

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cemlab import AnalysisError, Instrument, Survey, load_client
-from cemlab.drivers import importance_performance, key_drivers
+from cemlab.drivers import importance_performance, journey_drivers, key_drivers
 
 DEMO = Path(__file__).resolve().parents[1] / "params" / "kestrel-mobile.yaml"
 
@@ -107,8 +107,31 @@ def test_weights_sum_to_the_statsmodels_r_squared_and_signs_follow_ols():
     assert table["signed_share"].tolist() == pytest.approx(
         (table["share_pct"] * expected_signs).tolist())
     assert f"R² = {fit.rsquared:.3f}" in table.notes
-    # the default drivers: every item but the outcome (ltr is the recommend question)
-    assert sorted(drivers) == sorted(feedback.item_ids)
+    # the default drivers are the report's: the touchpoints, not overall satisfaction (ltr is
+    # the recommend question, no item)
+    assert sorted(drivers) == sorted(journey_drivers(feedback)) and "sat_overall" not in drivers
+
+
+def test_the_default_drivers_are_the_journey_drivers_less_the_outcome_and_absent_items():
+    feedback = load_client(DEMO).feedback
+    journey = journey_drivers(feedback)
+    assert journey == ["sat_awareness", "sat_purchase", "sat_onboarding", "sat_service",
+                       "sat_billing"]
+    assert journey_drivers(None) is None
+    # a touchpoint as the outcome: the others explain it, overall satisfaction still does not
+    table = key_drivers(feedback, "sat_service", n_boot=0)
+    assert sorted(table["driver"]) == sorted(d for d in journey if d != "sat_service")
+    # a touchpoint the file lacks is left out of the default (named explicitly, it is an error)
+    fewer = Survey(feedback.responses.drop(columns="sat_billing"), feedback.instrument)
+    assert sorted(key_drivers(fewer, "ltr", n_boot=0)["driver"]) == sorted(journey[:-1])
+    with pytest.raises(AnalysisError, match="drivers not in the responses: sat_billing"):
+        key_drivers(fewer, "ltr", drivers=journey, n_boot=0)
+    # overall satisfaction as the outcome: the same drivers as for the recommend score
+    assert sorted(importance_performance(feedback, "sat_overall", n_boot=0)["driver"]) == sorted(
+        journey)
+    # an instrument without an outcome dimension: every item but the outcome, as before
+    cem = load_client(DEMO).survey
+    assert journey_drivers(cem) == cem.instrument.item_ids
 
 
 def _general_dominance(frame: pd.DataFrame, outcome: str, predictors: list[str]) -> dict:

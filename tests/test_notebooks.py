@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import pytest
 
@@ -137,3 +138,38 @@ def test_explore_runs_on_a_client_without_feedback_and_with_a_small_group(tmp_pa
     assert "No customer feedback in this client's params." in text
     assert "No previous wave in this client's params." in text
     assert "Below min_group_size 5: management" in text
+
+
+def test_explore_weighs_the_same_drivers_as_the_report(tmp_path):
+    """explore.ipynb's drivers table is the report's, figure for figure (issue 11 §9).
+
+    Both run on kestrel-mobile, explore's default client: the report through `render_client`
+    (its tables/*.csv), explore with papermill and one extra cell, added to a copy here, that
+    saves the table it showed. Once they disagreed: explore weighed overall satisfaction as a
+    driver, so customer service had 25.4% of the recommend score there and 53.8% in the report.
+    """
+    from cemlab.render import render_client
+
+    result = render_client(ROOT / "params" / "kestrel-mobile.yaml", tmp_path / "reports")
+    assert result.status == "ok", result.reason
+    tables = tmp_path / "reports" / "kestrel-mobile" / "tables"
+
+    nb = nbformat.read(NOTEBOOKS_DIR / "explore.ipynb", as_version=4)
+    shown = tmp_path / "explore_drivers.csv"
+    nb.cells.append(nbformat.v4.new_code_cell(f"quadrants.to_csv({str(shown)!r}, index=False)"))
+    copy = tmp_path / "explore.ipynb"
+    nbformat.write(nb, copy)
+    papermill.execute_notebook(str(copy), str(tmp_path / "explore.out.ipynb"),
+                               kernel_name="python3", cwd=str(NOTEBOOKS_DIR), progress_bar=False,
+                               execution_timeout=300,
+                               parameters={"params": str(ROOT / "params" / "kestrel-mobile.yaml")})
+
+    explore = pd.read_csv(shown).set_index("driver")
+    report = pd.read_csv(tables / "importance_performance.csv").set_index("driver")
+    shares = pd.read_csv(tables / "drivers.csv").set_index("driver")
+    assert "sat_overall" not in explore.index and len(explore) >= 2
+    assert explore.index.tolist() == report.index.tolist()
+    for column in ("importance", "importance_ci_low", "importance_ci_high", "performance", "n"):
+        assert explore[column].tolist() == pytest.approx(report[column].tolist()), column
+    assert explore["importance"].tolist() == pytest.approx(
+        shares.loc[explore.index, "share_pct"].tolist())
