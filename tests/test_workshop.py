@@ -196,6 +196,28 @@ def test_every_slide_fits_a_16_9_screen(workshop):
     assert not too_wide, [f"#/{s['h']}/{s['v']}" for s in too_wide]
 
 
+def test_the_measure_sees_a_slide_that_does_not_fit(tmp_path):
+    # the fit check above must be able to fail: a slide of 40 bullets is taller than 720 px
+    import nbformat
+
+    chromium = needs_chromium()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    slide = {"slideshow": {"slide_type": "slide"}}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Fits", metadata=slide),
+                nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_markdown_cell(
+                    "## Too long\n\n" + "\n".join(f"- point {i}" for i in range(40)),
+                    metadata=slide)]
+    nbformat.write(nb, tmp_path / "long.ipynb")
+    render_notebook(tmp_path / "long.ipynb", tmp_path / "out", pdf=False)
+    dom = open_in_chromium(tmp_path / "out" / "long" / "long.slides.html", chromium,
+                           script=MEASURE)
+    title = html.unescape(re.search(r"<title>([^<]*)</title>", dom).group(1))
+    heights = [s["height"] for s in json.loads(title.removeprefix("MEASURED "))["slides"]]
+    assert len(heights) == 2 and heights[0] <= 720 < heights[1]
+
+
 def _practice_headings(page: str) -> list[str]:
     return [text for _, text in headings_of(page) if PRACTICE_HEADING.match(text)]
 
