@@ -1053,8 +1053,8 @@ _OUTPUTS_ONLY = dict(
 )
 
 
-#: reveal.js, bundled (`templates/reveal/SOURCE.md` says which version and from where).
-REVEAL_DIR = TEMPLATES_DIR / "reveal"
+#: reveal.js, bundled (`vendor/reveal/SOURCE.md` says which version and from where).
+REVEAL_DIR = PACKAGE_DIR / "vendor" / "reveal"
 #: The slide's own size: 16:9, as a projector shows it; reveal.js scales it to the screen.
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 #: reveal.js's configuration: arrows move between practices, down into one; ``hash`` lets a

@@ -22,6 +22,7 @@ import pytest
 from test_instrument import STUDY_ITEMS
 
 from cemlab import load_instrument
+from cemlab.cli import main as cli_main
 from cemlab.render import CHROMIUM_FLAGS, REVEAL_CONFIG, find_chromium, render_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,7 @@ def test_slides_load_nothing_from_the_network(workshop):
     slides = (workshop / "workshop.slides.html").read_text(encoding="utf-8")
     assert fetches(slides) == []
     assert "Reveal.initialize(" in slides  # reveal.js itself is in the page
-    assert (ROOT / "cemlab" / "templates" / "reveal" / "LICENSE").read_text().startswith(
+    assert (ROOT / "cemlab" / "vendor" / "reveal" / "LICENSE").read_text().startswith(
         "Copyright (C) 2011-2024 Hakim El Hattab")
 
 
@@ -210,7 +211,9 @@ def test_the_measure_sees_a_slide_that_does_not_fit(tmp_path):
                     "## Too long\n\n" + "\n".join(f"- point {i}" for i in range(40)),
                     metadata=slide)]
     nbformat.write(nb, tmp_path / "long.ipynb")
-    render_notebook(tmp_path / "long.ipynb", tmp_path / "out", pdf=False)
+    assert cli_main(["present", str(tmp_path / "long.ipynb"), "--reports", str(tmp_path / "out"),
+                     "--no-pdf"]) == 0
+    assert not (tmp_path / "out" / "long" / "long.pdf").exists()  # --no-pdf: the HTML only
     dom = open_in_chromium(tmp_path / "out" / "long" / "long.slides.html", chromium,
                            script=MEASURE)
     title = html.unescape(re.search(r"<title>([^<]*)</title>", dom).group(1))
