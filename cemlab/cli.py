@@ -83,7 +83,8 @@ def _cmd_template(args: argparse.Namespace) -> int:
 def _cmd_present(args: argparse.Namespace) -> int:
     from cemlab.render import render_notebook
 
-    for path in render_notebook(args.notebook, args.reports, slides=not args.no_slides):
+    pdf = False if args.no_pdf else None
+    for path in render_notebook(args.notebook, args.reports, slides=not args.no_slides, pdf=pdf):
         print(path)
     return 0
 
@@ -171,14 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "present",
-        help="run a notebook (e.g. the workshop) and write it as HTML and reveal.js slides",
-        description="Run NOTEBOOK in its folder and write <reports>/<name>/<name>.html (no code, "
-        "offline), <name>.slides.html (reveal.js slides, loaded from unpkg.com when opened) and "
-        "the executed <name>.ipynb.",
+        help="run a notebook (e.g. the workshop) and write it as a handout and reveal.js slides",
+        description="Run NOTEBOOK in its folder and write <reports>/<name>/<name>.html (the "
+        "handout: no code, opens offline, prints on A4), <name>.pdf (the handout printed by "
+        "headless Chromium, when it is on the machine), <name>.slides.html (reveal.js slides in "
+        "one file: present them offline, e.g. from a USB stick) and the executed <name>.ipynb.",
     )
     p.add_argument("notebook", metavar="NOTEBOOK.ipynb", help="the notebook to run")
     p.add_argument("--reports", default="reports", help="output folder (default: reports)")
-    p.add_argument("--no-slides", action="store_true", help="HTML only")
+    p.add_argument("--no-slides", action="store_true", help="no slides, the handout only")
+    p.add_argument("--no-pdf", action="store_true", help="no PDF of the handout")
     p.set_defaults(func=_cmd_present)
     return parser
 

@@ -227,6 +227,10 @@ def _per_language(key: str) -> Any:
     return model_validator(mode="before")(split)
 
 
+#: How `Instrument.describe` marks an item's ``source``.
+_SOURCE_NOTES = {"study": "study", "cemlab": "written for cemlab"}
+
+
 class Item(_Strict):
     """One statement respondents rate.
 
@@ -424,7 +428,8 @@ class Instrument(_Strict):
             lines.append("")
             lines.append(f"{dim.title} (dimension {dim.id})")
             for item in dim.items:
-                notes = [n for n, on in (("reverse-keyed", item.reverse),) if on]
+                notes = [_SOURCE_NOTES[item.source] + (", paraphrased" if item.paraphrased else "")]
+                notes += [n for n, on in (("reverse-keyed", item.reverse),) if on]
                 if item.scale is not None:
                     notes.append(f"scale {item.scale.min}-{item.scale.max}")
                 extra = f"  [{'; '.join(notes)}]" if notes else ""
@@ -434,6 +439,8 @@ class Instrument(_Strict):
             lines.append("Recommend question (Net Promoter Score, 0-10)")
             lines.append(f"  {self.recommend.id:<{width}}  {self.recommend.text}")
         lines.append("")
+        lines.append("[study]: the study's own statement, quoted (paraphrased: the study gave "
+                     "its sense only); [written for cemlab]: added by cemlab")
         lines.append(f"{len(self.items)} items. Map a client's column to an item in the params "
                      "file: columns: {item_id: column name}")
         return "\n".join(lines)

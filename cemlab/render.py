@@ -1106,20 +1106,129 @@ _OUTPUTS_ONLY = dict(
 )
 
 
-#: Where reveal.js comes from in slides (nbconvert's default): slides need it when opened.
-REVEAL_URL_PREFIX = "https://unpkg.com/reveal.js@4.0.2"
+#: reveal.js, bundled (`vendor/reveal/SOURCE.md` says which version and from where).
+REVEAL_DIR = PACKAGE_DIR / "vendor" / "reveal"
+#: The slide's own size: 16:9, as a projector shows it; reveal.js scales it to the screen.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+#: reveal.js's configuration: arrows move between practices, down into one; ``hash`` lets a
+#: link (``#/3``) open a slide; the slide number shows how far the room has come.
+REVEAL_CONFIG = {
+    "width": SLIDE_WIDTH, "height": SLIDE_HEIGHT, "margin": 0.04, "center": False,
+    "hash": True, "controls": True, "progress": True, "slideNumber": "c/t",
+    "transition": "none", "navigationMode": "default",
+}
 
 
-def _export_slides(executed: Path, target: Path, title: str, reveal_prefix: str) -> None:
-    """Executed notebook -> reveal.js slides (no code), a slide per cell marked ``slide``."""
+def _reveal_assets() -> dict[str, Any]:
+    """reveal.js's script, CSS and theme as text to inline, and its configuration as JSON.
+
+    The theme's ``@import`` of its web font is dropped (the font is not bundled; the slides use
+    the system's sans-serif), so nothing in the page asks the network for anything.
+    """
+    import markupsafe
+
+    def text(name: str) -> str:
+        return (REVEAL_DIR / name).read_text(encoding="utf-8")
+
+    script = text("reveal.js").replace("</script", "<\\/script")  # cannot end its <script>
+    theme = re.sub(r"@import\s+url\([^)]*\)\s*;?", "", text("theme-white.css"))
+    return {
+        "js": markupsafe.Markup(script),
+        "css": markupsafe.Markup(text("reveal.css")),
+        "theme": markupsafe.Markup(theme),
+        "config": markupsafe.Markup(json.dumps(REVEAL_CONFIG)),
+    }
+
+
+def _export_slides(executed: Path, target: Path, title: str) -> None:
+    """Executed notebook -> reveal.js slides (no code), a slide per cell marked ``slide``.
+
+    One self-contained file: reveal.js, its CSS and every image are inlined
+    (`templates/slides.html.j2`), so the slides open without a network, e.g. from a USB stick.
+    """
     import nbformat
     from nbconvert import SlidesExporter
 
     nb = nbformat.read(executed, as_version=4)
+    nb.cells = [c for c in nb.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
+    _drop_stderr(nb)
     nb.metadata["title"] = title
-    exporter = SlidesExporter(reveal_url_prefix=reveal_prefix, **_OUTPUTS_ONLY)
+    exporter = SlidesExporter(
+        extra_template_paths=[str(TEMPLATES_DIR)],
+        template_file="slides.html.j2",
+        **_OUTPUTS_ONLY,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"cemlab_reveal": _reveal_assets()})
+    target.write_text(body, encoding="utf-8")
+
+
+def _drop_stderr(nb: Any) -> None:
+    """Remove what libraries printed to stderr (warnings): it stays in the audit notebook."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+
+
+def _export_handout(executed: Path, target: Path, title: str) -> None:
+    """Executed notebook -> the handout: one HTML document (no code, nothing fetched) to read
+    or print, A4 with page numbers, each ``##`` section on a new page (`templates/handout.css`).
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.cells = [c for c in nb.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
+    _drop_stderr(nb)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_template_paths=[str(TEMPLATES_DIR)],
+        template_file="handout.html.j2",
+        **_OUTPUTS_ONLY,
+    )
     body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
+
+
+#: Seconds headless Chromium may take to print a handout to PDF.
+PDF_TIMEOUT = 180
+#: Headless Chromium as it runs here: as root (no sandbox), nothing fetched from the network.
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+)
+
+
+def find_chromium() -> str | None:
+    """The path of a Chromium (or Chrome) on this machine, or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _print_pdf(page: Path, target: Path, chromium: str) -> None:
+    """Print an HTML file to PDF with headless Chromium (its own A4 and page numbers)."""
+    with tempfile.TemporaryDirectory(prefix="cemlab-chromium-") as profile:
+        command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                   "--no-pdf-header-footer", f"--print-to-pdf={target}", page.as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            done = None
+    if done is None or done.returncode != 0 or not target.is_file() or not target.stat().st_size:
+        why = ("timed out" if done is None else
+               _one_line(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else
+                         f"exit code {done.returncode}"))
+        raise RenderError(
+            f"{page.name}: Chromium ({chromium}) could not print the PDF ({why}). Fix: check "
+            "that `chromium --headless` runs on this machine, or run with --no-pdf"
+        )
 
 
 def render_notebook(
@@ -1127,10 +1236,10 @@ def render_notebook(
     output_dir: str | Path = "reports",
     *,
     slides: bool = True,
+    pdf: bool | None = None,
     parameters: dict[str, Any] | None = None,
-    reveal_prefix: str = REVEAL_URL_PREFIX,
 ) -> list[Path]:
-    """Run a notebook once and write it as HTML (and reveal.js slides), e.g. the workshop.
+    """Run a notebook once and write it as a handout (HTML, PDF) and slides, e.g. the workshop.
 
     Parameters
     ----------
@@ -1138,9 +1247,13 @@ def render_notebook(
         The notebook; it runs in its own folder, as in JupyterLab, with ``parameters`` set in
         its ``parameters`` cell.
     output_dir
-        Writes ``<output_dir>/<name>/<name>.html`` (no code, images inlined, nothing fetched
-        from the network), ``<name>.slides.html`` when ``slides`` (reveal.js, loaded from
-        ``reveal_prefix`` when the slides open) and the executed ``<name>.ipynb``.
+        Writes ``<output_dir>/<name>/<name>.html``, the handout (no code, images inlined,
+        nothing fetched from the network, print CSS for A4), ``<name>.pdf`` (the handout
+        printed by headless Chromium), ``<name>.slides.html`` when ``slides`` (reveal.js
+        inlined: one file that presents offline) and the executed ``<name>.ipynb``.
+    pdf
+        Print the PDF: ``None`` when Chromium is on the machine (`find_chromium`), ``True``
+        always (a `RenderError` without Chromium), ``False`` never.
 
     Returns
     -------
@@ -1202,10 +1315,18 @@ def render_notebook(
                 f"{notebook}: could not run: {type(exc).__name__}: {_one_line(str(exc))}"
             ) from None
         title = _notebook_title(executed) or name
-        _export_html(executed, staging / f"{name}.html", title)
+        _export_handout(executed, staging / f"{name}.html", title)
+        chromium = find_chromium() if pdf is not False else None
+        if pdf and chromium is None:
+            raise RenderError(
+                f"{notebook}: no PDF can be printed: Chromium is not on this machine. Fix: "
+                "apt-get install chromium, or run with --no-pdf"
+            )
+        if chromium:
+            _print_pdf(staging / f"{name}.html", staging / f"{name}.pdf", chromium)
         if slides:
             try:
-                _export_slides(executed, staging / f"{name}.slides.html", title, reveal_prefix)
+                _export_slides(executed, staging / f"{name}.slides.html", title)
             except ValueError as exc:  # nbconvert: every cell hidden, no slide to show
                 raise RenderError(
                     f"{notebook}: no slides can be made ({_one_line(str(exc))}). Fix: mark a "

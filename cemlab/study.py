@@ -18,6 +18,7 @@ from cemlab._inputs import as_survey
 from cemlab.agreement import agreement
 from cemlab.benchmarks import load_benchmark
 from cemlab.correlation import correlations
+from cemlab.instrument import Item
 from cemlab.results import ResultTable, result_table
 from cemlab.scorecard import scorecard
 from cemlab.survey import Survey
@@ -189,14 +190,22 @@ def practice_view(data: Survey | pd.DataFrame, dimension: str) -> ResultTable:
                         min_group_size=shares.min_group_size)
 
 
+#: How a statement's origin is marked in a brief (an instrument item's ``source``).
+SOURCE_MARKS = {"study": "2008 study", "cemlab": "written for cemlab"}
+#: The parts of a brief, in the order a workshop shows them (`PracticeBrief.section`).
+BRIEF_SECTIONS = ("statements", "study", "data")
+
+
 @dataclass(frozen=True)
 class PracticeBrief:
     """One best practice as a workshop presents it: the statements, the study, the data.
 
-    ``statements`` are the survey statements (the question put to respondents); ``study`` the
+    ``statements`` are the survey statements (the question put to respondents), ``marks`` where
+    each comes from ("2008 study", "written for cemlab"; empty when not known); ``study`` the
     study's published findings on them, with the figure the data reproduce; ``data`` one
     sentence per statement on what this data set shows. It displays as HTML in a notebook, every
-    text escaped.
+    text escaped: whole (under the practice's title), or a part at a time with `section` (no
+    title: the slide's own heading names the practice).
     """
 
     dimension: str
@@ -204,26 +213,72 @@ class PracticeBrief:
     statements: tuple[str, ...]
     study: tuple[str, ...]
     data: tuple[str, ...]
+    marks: tuple[str, ...] = ()
 
-    def _repr_html_(self) -> str:
-        def bullets(lines: tuple[str, ...], empty: str) -> str:
+    def section(self, *names: str) -> _BriefSection:
+        """Some parts of the brief, without its title: ``"statements"``, ``"study"``, ``"data"``.
+
+        A slide shows what fits: e.g. ``brief.section("statements")`` under the practice's
+        question, ``brief.section("study", "data")`` on the next slide.
+        """
+        unknown = [n for n in names if n not in BRIEF_SECTIONS]
+        if unknown or not names:
+            raise ValueError(
+                f"no part {', '.join(map(repr, unknown)) or '(none given)'} of a practice brief; "
+                f"give one or more of {', '.join(BRIEF_SECTIONS)}"
+            )
+        return _BriefSection("".join(self._part_html(name) for name in names))
+
+    def _part_html(self, name: str) -> str:
+        def bullets(lines: tuple[str, ...], empty: str, marks: tuple[str, ...] = ()) -> str:
             if not lines:
                 return f"<p><em>{html.escape(empty)}</em></p>"
-            return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+            marked = [
+                html.escape(line) + (
+                    f' <span class="cemlab-source">({html.escape(mark)})</span>' if mark else "")
+                for line, mark in zip(lines, [*marks, *[""] * len(lines)])
+            ]
+            return "<ul>" + "".join(f"<li>{line}</li>" for line in marked) + "</ul>"
 
-        return (
-            f"<h3>{html.escape(self.title)}</h3>"
-            "<p><strong>The statements</strong> (rated 1-10)</p>"
-            + bullets(self.statements, "No statement.")
-            + "<p><strong>What the 2008 study found</strong></p>"
-            + bullets(self.study, "The study published no figure for this practice.")
-            + "<p><strong>What the data show</strong></p>"
-            + bullets(self.data, "No statement has enough answers.")
-        )
+        if name == "statements":
+            return ("<p><strong>The statements</strong> (rated 1-10)</p>"
+                    + bullets(self.statements, "No statement.", self.marks))
+        if name == "study":
+            return ("<p><strong>What the 2008 study found</strong></p>"
+                    + bullets(self.study, "The study published no figure for this practice."))
+        return ("<p><strong>What the data show</strong></p>"
+                + bullets(self.data, "No statement has enough answers."))
+
+    def _repr_html_(self) -> str:
+        return f"<h3>{html.escape(self.title)}</h3>" + self.section(*BRIEF_SECTIONS)._repr_html_()
 
     def __str__(self) -> str:
-        parts = [self.title, *self.statements, "Study:", *self.study, "Data:", *self.data]
+        statements = [
+            f"{line} ({mark})" if mark else line
+            for line, mark in zip(self.statements, [*self.marks, *[""] * len(self.statements)])
+        ]
+        parts = [self.title, *statements, "Study:", *self.study, "Data:", *self.data]
         return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class _BriefSection:
+    """Part of a `PracticeBrief` as a notebook displays it (already escaped HTML)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def source_mark(item: Item) -> str:
+    """Where a statement comes from, as a workshop marks it: the study's own words or cemlab's.
+
+    ``source: study`` items quote the 2008 study ("2008 study", "2008 study, paraphrased" for
+    the two it only paraphrased); ``source: cemlab`` items were written for cemlab.
+    """
+    mark = SOURCE_MARKS[item.source]
+    return f"{mark}, paraphrased" if item.source == "study" and item.paraphrased else mark
 
 
 def _why_hidden(row: pd.Series) -> str:
@@ -279,10 +334,10 @@ def practice_brief(
     Returns
     -------
     PracticeBrief
-        The statements, the study's sentences with the figure `reproduce_2008` computes from
-        ``data``, and one sentence per statement from `practice_view` (% agree per group, the
-        gap between the first two groups, the mean). Groups below ``min_group_size`` are
-        named but show no figure.
+        The statements, each marked with its origin (`source_mark`); the study's sentences
+        with the figure `reproduce_2008` computes from ``data``; and one sentence per
+        statement from `practice_view` (% agree per group, the gap between the first two
+        groups, the mean). Groups below ``min_group_size`` are named but show no figure.
     """
     survey = as_survey(data)
     view = practice_view(survey, dimension)
@@ -300,9 +355,10 @@ def practice_brief(
         )
     levels = list(survey.instrument.groups.levels)
     statements = tuple(item.text for item in dim.items)
+    marks = tuple(source_mark(item) for item in dim.items)
     shows = tuple(
         _agree_sentence(view, item.id, item.text, levels)
         for item in dim.items
         if item.id in set(view["item"])
     )
-    return PracticeBrief(dimension, dim.title, statements, study, shows)
+    return PracticeBrief(dimension, dim.title, statements, study, shows, marks)

@@ -21,6 +21,7 @@ import yaml
 from _io_fixtures import MINI, REALDATA, needs_realdata, sha256, write_csv, write_instrument
 from hypothesis import given
 from hypothesis import strategies as st
+from test_instrument import STUDY_ITEMS
 
 from cemlab import load_instrument, load_params
 from cemlab.cli import main
@@ -56,8 +57,15 @@ def test_instruments_show_prints_ids_statements_and_dimensions(capsys):
     for dim in CEM.dimensions:
         assert f"{dim.title} (dimension {dim.id})" in out
         for item in dim.items:
-            assert any(line.split() == [item.id, *item.text.split()]
+            # the study's own statements (test_instrument.STUDY_ITEMS, from the tables)
+            # are marked so, the others as cemlab's; the two the study paraphrased say so
+            mark = "[written for cemlab]"
+            if item.id in STUDY_ITEMS:
+                mark = "[study, paraphrased]" if item.paraphrased else "[study]"
+            assert any(line.split() == [item.id, *item.text.split(), *mark.split()]
                        for line in out.splitlines()), item.id
+    assert out.count("[study, paraphrased]") == 2
+    assert "[study]: the study's own statement" in out
     assert "Scale 1-10 (disagree 1-4, neutral 5-6, agree 7-10)" in out
     assert "Group column 'role': levels management, staff" in out
     code, out, _ = run(capsys, "instruments", "show", "customer-feedback")
