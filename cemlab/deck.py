@@ -89,7 +89,7 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
         frame = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""],
                             encoding="utf-8")
         for column in frame.columns:
-            if frame[column].dtype == object:
+            if not pd.api.types.is_numeric_dtype(frame[column]):
                 frame[column] = frame[column].map(_unneutralised)
         tables[path.stem] = frame
     return tables
@@ -287,7 +287,10 @@ class _Deck:
         elif self.template is None:
             _place(title, _Frame(margin, int(height * 0.22), width - 2 * margin,
                                  int(height * 0.26)))
-        _set_text(title, [params.title], size=None if self.template else 34,
+        else:
+            _keep_inside(title, width, height, _Frame(margin, int(height * 0.22),
+                                                      width - 2 * margin, int(height * 0.26)))
+        _set_text(title, [params.title], size=_fitting(title, [params.title], 34, bold=True),
                   color=None if self.template else self.accent, bold=self.template is None)
         respondents = self._respondents()
         facts = [f"{_('Client')}: {params.client}"]
@@ -302,7 +305,10 @@ class _Deck:
         elif self.template is None:
             _place(subtitle, _Frame(margin, int(height * 0.54), width - 2 * margin,
                                     int(height * 0.3)))
-        _set_text(subtitle, lines, size=None if self.template else 18,
+        else:
+            _keep_inside(subtitle, width, height, _Frame(margin, int(height * 0.54),
+                                                         width - 2 * margin, int(height * 0.3)))
+        _set_text(subtitle, lines, size=_fitting(subtitle, lines, 18),
                   bold_last=True)
         self._logo(slide)
 
@@ -340,12 +346,19 @@ class _Deck:
         elif self.template is None:
             _place(heading, _Frame(margin, int(height * 0.04), width - 2 * margin,
                                    int(height * 0.12)))
-        _set_text(heading, [title], size=None if self.template else 26,
+        else:
+            _keep_inside(heading, width, height, _Frame(margin, int(height * 0.04),
+                                                        width - 2 * margin, int(height * 0.12)))
+        _set_text(heading, [title], size=_fitting(heading, [title], 26, bold=True),
                   color=None if self.template else self.accent, bold=self.template is None)
         heading_bottom = heading.top + heading.height
         footer_top = height - int(height * 0.07)
-        if body is not None and self.template is not None and body.height > 0:
-            frame = _Frame(body.left, body.top, body.width,
+        if (body is not None and self.template is not None and None not in (
+                body.left, body.top, body.width, body.height)
+                and heading_bottom <= body.top < footer_top - height * 0.3
+                and body.width > width * 0.5):
+            left = max(0, body.left)
+            frame = _Frame(left, body.top, min(body.width, width - left),
                            min(body.height, footer_top - body.top))
         else:
             top = heading_bottom + int(height * 0.02)
@@ -585,7 +598,7 @@ class _Deck:
                                               for i in items])]
         chart = _Chart(categories=[self.statement(i, short=True) for i in items], series=series,
                        decimals=0, horizontal=True, minimum=0, maximum=100,
-                       title=_("% agree with each statement"))
+                       title=_("% agree with each statement"), legend=True)
         self.chart_and_table(_("Management and staff: where they agree"), chart,
                              self._agreement_table(agreement))
 
@@ -713,7 +726,7 @@ class _Deck:
                        self.percent(r.pct_passives), self.percent(r.pct_detractors),
                        self.number(r.nps, 0)] for r in scores.itertuples()])
         self.chart_and_table(_("Customer Net Promoter Score and its drivers"), chart, key,
-                             note=self._nps_sentence(), share=0.45)
+                             note=self._nps_sentence(), share=0.4)
 
     # trend
 
@@ -776,6 +789,8 @@ class _Chart:
     minimum: float | None = None
     maximum: float | None = None
     title: str = ""
+    #: a legend even for one series (whose bars are then of a group, say)
+    legend: bool = False
 
     def draw(self, slide: Any, frame: _Frame, accent: str) -> Any:
         from pptx.dml.color import RGBColor
@@ -797,7 +812,7 @@ class _Chart:
             chart.chart_title.text_frame.text = _plain(self.title)
             chart.chart_title.text_frame.paragraphs[0].font.size = Pt(12)
             chart.chart_title.text_frame.paragraphs[0].font.bold = True
-        chart.has_legend = len(self.series) > 1
+        chart.has_legend = self.legend or len(self.series) > 1
         if chart.has_legend:
             chart.legend.position = XL_LEGEND_POSITION.BOTTOM
             chart.legend.include_in_layout = False
@@ -878,6 +893,10 @@ def _draw_table(slide: Any, frame: _Frame, table: _Table, accent: str) -> Any:
     from pptx.util import Pt
 
     size = _table_font(table, frame)
+    while size is None and len(table.rows) > 1:  # even 7 pt is too tall: fewer rows
+        table = _Table(table.header, table.rows[:-1], table.text)
+        size = _table_font(table, frame)
+    size = size or _SMALLEST
     widths = _column_widths(table, frame.width, size)
     rows = [table.header, *table.rows]
     heights = [_row_height(row, widths, size, _BOLD_EM if i == 0 else _CHAR_EM)
@@ -914,7 +933,7 @@ _CHAR_EM = 0.56
 
 
 #: The same for bold headings, and a little to spare.
-_BOLD_EM = 0.7
+_BOLD_EM = 0.8
 
 
 def _text_width(characters: int, size: float, em: float = _CHAR_EM) -> int:
@@ -934,6 +953,9 @@ def _column_widths(table: _Table, width: int, size: float) -> list[int]:
         figure = max([len(row[c]) for row in table.rows] + [3])
         widths[c] = min(max(_text_width(heading, size, _BOLD_EM), _text_width(figure, size)),
                         int(width * 0.2))
+    figures = sum(widths)
+    if figures > width * 0.6:  # the text keeps at least 40% of the width
+        widths = [int(w * width * 0.6 / figures) for w in widths]
     left = width - sum(widths)
     texts = [c for c in range(columns) if c in table.text] or [0]
     for c in texts:
@@ -967,15 +989,19 @@ def _wrapped_lines(text: str, width: int) -> int:
     return max(1, lines)
 
 
-def _table_font(table: _Table, frame: _Frame) -> float:
-    """The largest size (12 down to 7 pt) at which the table's rows fit the frame's height."""
-    for size in (12, 11, 10, 9, 8, 7):
+_SMALLEST = 7
+
+
+def _table_font(table: _Table, frame: _Frame) -> float | None:
+    """The largest size (12 down to 7 pt) at which the table's rows fit the frame's height;
+    None when they fit at none."""
+    for size in range(12, _SMALLEST - 1, -1):
         widths = _column_widths(table, frame.width, size)
         height = _row_height(table.header, widths, size, _BOLD_EM) + sum(
             _row_height(row, widths, size) for row in table.rows)
         if height <= frame.height:
             return size
-    return 7
+    return None
 
 
 def _fit_size(lines: Sequence[tuple[str, bool]], frame: _Frame) -> int:
@@ -998,6 +1024,19 @@ def _plain(text: object) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _fitting(shape: Any, lines: Sequence[str], largest: int, *, bold: bool = False) -> int:
+    """The largest size up to ``largest`` pt at which ``lines`` fit in the shape (a long
+    title in a template's placeholder, whose own size would overflow it); 12 pt at least."""
+    em = _BOLD_EM if bold else _CHAR_EM
+    inner = shape.width - int(_EMU_PER_INCH * 0.2)  # the text frame's own insets
+    for size in range(largest, 11, -1):
+        per_line = max(4, int(inner / (size * em * 12700)))
+        rows = sum(_wrapped_lines(text, per_line) for text in lines)
+        if rows * size * 1.2 * 12700 + _EMU_PER_INCH * 0.1 <= shape.height:
+            return size
+    return 12
 
 
 def _set_text(shape: Any, lines: Sequence[str], *, size: float | None = None,
@@ -1034,6 +1073,18 @@ def _set_lines(shape: Any, lines: Sequence[tuple[str, bool]], *, size: int) -> N
         run.font.bold = bold
         if bold and index:
             paragraph.space_before = Pt(size * 0.6)
+
+
+def _keep_inside(shape: Any, width: int, height: int, fallback: _Frame) -> None:
+    """A placeholder of the template that reaches past the slide is cut to fit on it."""
+    if None in (shape.left, shape.top, shape.width, shape.height) or (
+            shape.width < width * 0.1 or shape.height < height * 0.03):
+        _place(shape, fallback)  # none, or too small to hold its text
+        return
+    left, top = min(max(0, shape.left), width - 1), min(max(0, shape.top), height - 1)
+    frame = _Frame(left, top, min(shape.width, width - left), min(shape.height, height - top))
+    if frame != _Frame(shape.left, shape.top, shape.width, shape.height):
+        _place(shape, frame)
 
 
 def _place(shape: Any, frame: _Frame) -> None:
