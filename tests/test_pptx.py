@@ -453,3 +453,29 @@ def test_an_unreadable_template_is_named(tmp_path):
         package.writestr("ppt/presentation.xml", "<not-a-presentation/>")
     with pytest.raises(ParamsError, match="broken.pptx"):
         deck_module.open_template(template)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_the_summary_says_what_the_report_says(rendered, client):
+    """Strengths, priorities and NPS on the summary slide, made from the tables, are the
+    sentences `cemlab.summary.executive_summary` writes from the respondents' data."""
+    from cemlab.params import load_client
+    from cemlab.summary import executive_summary
+
+    loaded = load_client(ROOT / "params" / f"{client}.yaml")
+    params = loaded.params
+    lang = Language(params.language)
+    summary = executive_summary(loaded.survey, feedback=loaded.feedback,
+                                previous=loaded.previous,
+                                previous_feedback=loaded.previous_feedback,
+                                target=params.target, benchmark=params.benchmark,
+                                min_group_size=params.min_group_size, lang=lang)
+    slide = slide_titled(deck_of(rendered, client), lang.gettext(TITLES["summary"]))
+    [text] = [s.text_frame.text for s in slide.shapes
+              if s.has_text_frame and lang.gettext("Strengths") in s.text_frame.text]
+    points = [line[2:] for line in text.split("\n") if line.startswith("• ")]
+    assert points == [p.sentence for p in [*summary.strengths, *summary.priorities]]
+    assert f"{lang.gettext('Overall maturity')}: {lang.number(summary.overall)}" in text
+    if summary.nps is not None:
+        assert lang.gettext("Net Promoter Score: {nps}").format(
+            nps=lang.number(summary.nps, 0)) in text
