@@ -479,3 +479,26 @@ def test_the_summary_says_what_the_report_says(rendered, client):
     if summary.nps is not None:
         assert lang.gettext("Net Promoter Score: {nps}").format(
             nps=lang.number(summary.nps, 0)) in text
+
+
+def test_a_client_with_a_template_renders(tmp_path):
+    """Through `cemlab render`: the notebook accepts ``branding.pptx_template``, the deck uses
+    the master, and the audit copy names the template relative to the params file only."""
+    [path] = copy_demo(tmp_path, names=("brightmart",))
+    names = make_template(path.parent / "master.pptx")
+    params = yaml.safe_load(path.read_text())
+    params["branding"] = {"name": "Acme Consulting", "pptx_template": "master.pptx"}
+    path.write_text(yaml.safe_dump(params))
+    result = render.render_client(path, reports_dir=tmp_path / "reports")
+    assert result.ok, result.reason
+    folder = tmp_path / "reports" / "brightmart"
+    presentation = Presentation(str(folder / "report.pptx"))
+    assert presentation.slides[0].slide_layout.name == names["title"]
+    audit = (folder / "report.ipynb").read_text(encoding="utf-8")
+    assert "master.pptx" in audit and str(tmp_path) not in audit
+    # a new master is a new input: --skip-unchanged renders again
+    stamp = (folder / "inputs.sha256").read_text()
+    with zipfile.ZipFile(path.parent / "master.pptx", "a") as package:
+        package.writestr("docProps/custom-note.txt", "edited")
+    again = render.render_client(path, reports_dir=tmp_path / "reports", skip_unchanged=True)
+    assert again.status == "ok" and (folder / "inputs.sha256").read_text() != stamp
