@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -217,19 +218,41 @@ def _logo_file(value: Any, info: ValidationInfo) -> Path | None:
     return path
 
 
+def _pptx_file(value: Any, info: ValidationInfo) -> Path | None:
+    """An existing PowerPoint file (.pptx: a zip holding ``ppt/presentation.xml``)."""
+    if value is None:
+        return None
+    path = _existing_file(value, info)
+    fix = ("Fix: open the consultancy's master in PowerPoint and save it as a PowerPoint "
+           "Presentation (.pptx)")
+    if path.suffix.lower() != ".pptx":
+        raise ValueError(f"{path} is not a .pptx file. {fix}")
+    try:
+        with zipfile.ZipFile(path) as package:
+            package.getinfo("ppt/presentation.xml")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise ValueError(f"{path} is named .pptx but is not a PowerPoint presentation. "
+                         f"{fix}") from None
+    return path
+
+
 class Branding(_Strict):
     """Who delivers the report, as its cover shows: the consultancy's name, logo and colour.
 
     ``logo``: an image file (PNG, JPEG, GIF, SVG), relative to the params file; it is
     embedded in the report, so the HTML still opens from an e-mail attachment.
     ``accent``: the colour of the cover's rule and headings, as ``#rrggbb``.
+    ``pptx_template``: the consultancy's PowerPoint master (.pptx), relative to the params
+    file; ``report.pptx`` uses its slide size and layouts (see `cemlab.deck`).
     """
 
     name: str = Field(default="Customer Experience Management review", min_length=1)
     logo: Path | None = None
     accent: str = Field(default="#3b4f6b", pattern=r"^#[0-9a-fA-F]{6}$")
+    pptx_template: Path | None = None
 
     _logo = field_validator("logo", mode="before")(_logo_file)
+    _pptx_template = field_validator("pptx_template", mode="before")(_pptx_file)
 
 
 class _DataSource(_Strict):
@@ -415,7 +438,7 @@ class Params(_Strict):
             folder = self._path.parent
             for block in (values, values["feedback"], values["previous"],
                           (values["previous"] or {}).get("feedback"), values["branding"]):
-                for key in ("data", "instrument", "benchmark", "logo"):
+                for key in ("data", "instrument", "benchmark", "logo", "pptx_template"):
                     if block and isinstance(block.get(key), str) and Path(block[key]).is_absolute():
                         block[key] = _relative_path(block[key], folder)
             values["params_file"] = None

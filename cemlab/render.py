@@ -5,6 +5,7 @@ Layout written per client (swapped into place in one `os.replace`, so an interru
 leaves a report that looks complete)::
 
     reports/<client>/report.html      the report: no code, every image inlined, nothing fetched
+    reports/<client>/report.pptx      the deck: native charts and tables from tables/ (cemlab.deck)
     reports/<client>/report.ipynb     the executed notebook, for audit
     reports/<client>/tables/*.csv     the result tables the report shows, and tables.xlsx
     reports/<client>/inputs.sha256    what the report was made from (for --skip-unchanged)
@@ -361,7 +362,7 @@ def inputs_hash(params_path: Path, parameters: dict[str, Any], notebook_bytes: b
 
 #: The parameters that name a file: a client's data, and a custom instrument or benchmark
 #: (a built-in one is a name, not an absolute path). Feedback and previous wave nest them.
-_PATH_FIELDS = ("data", "instrument", "benchmark", "logo")
+_PATH_FIELDS = ("data", "instrument", "benchmark", "logo", "pptx_template")
 
 
 def _input_files(parameters: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -522,6 +523,7 @@ def _render_job(job: _Job) -> ClientResult:
             _execute(job, executed, tables, cwd=staging)
             _export_html(executed, staging / "report.html", job.title,
                          language=job.parameters.get("language", "en"))
+            _write_deck(job, staging)
             (staging / "inputs.sha256").write_text(job.inputs_hash + "\n")
             _check_complete(staging)
             result.respondents, result.key_figures = _read_key_figures(tables)
@@ -570,7 +572,16 @@ def _make_staging(reports_dir: Path, client: str) -> Path:
 
 
 #: What a rendered report folder holds; one without all of them is never swapped in as ok.
-REPORT_FILES = ("report.html", "report.ipynb", "inputs.sha256", f"tables/{KEY_FIGURES_TABLE}.csv")
+REPORT_FILES = ("report.html", "report.pptx", "report.ipynb", "inputs.sha256",
+                f"tables/{KEY_FIGURES_TABLE}.csv")
+
+
+def _write_deck(job: _Job, staging: Path) -> None:
+    """``report.pptx`` from the tables the report just wrote (`cemlab.deck`), in the staging
+    folder, so it is swapped in with the report or not at all."""
+    from cemlab.deck import DECK_FILE, write_deck
+
+    write_deck(job.params_path, staging / "tables", staging / DECK_FILE)
 
 
 def _check_complete(staging: Path) -> None:
