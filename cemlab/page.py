@@ -22,10 +22,22 @@ PAPER_SIZES: dict[str, tuple[str, tuple[int, int]]] = {
 DEFAULT_ACCENT = "#3b4f6b"
 _ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: A table with at least this many columns is set smaller (``cemlab-cols-many``), and with at
-#: least `WIDE_COLUMNS` printed on a landscape page of its own (``cemlab-cols-wide``): its
-#: figures side by side would not fit the width of a portrait page.
+#: least `WIDE_COLUMNS`, or too wide at its narrowest for `PORTRAIT_WIDTH`, printed on a
+#: landscape page of its own (``cemlab-cols-wide``).
 MANY_COLUMNS = 8
-WIDE_COLUMNS = 13
+WIDE_COLUMNS = 21
+#: The printed width a table may take on a portrait page: A4's 210 mm less 2 x 16 mm margins
+#: (US Letter's is wider); a table that needs more at its narrowest gets a landscape page,
+#: and one that needs more than a landscape page (`LANDSCAPE_WIDTH`) is squeezed into it
+#: (``cemlab-cols-squeeze``: smaller type, words broken where they must). A table wider than
+#: its page would make Chromium shrink every page of the report to fit it.
+PORTRAIT_WIDTH = 178
+LANDSCAPE_WIDTH = 265
+#: A character of 7.5 pt Arial / Liberation Sans averages 0.5 em (headings are bold: 1.1);
+#: a cell's padding is 2 x 3 pt in print; a prose column gets 32 mm in a table of many columns.
+_CHAR_MM = 7.5 * 0.5 * 25.4 / 72
+_PADDING_MM = 6 * 25.4 / 72
+PROSE_MIN_MM = 32
 #: A text column whose cells average this many characters is prose (``class="prose"``): a
 #: statement or a finding, given room so that figures beside it cannot squeeze it to a word.
 PROSE_LENGTH = 24
@@ -109,6 +121,29 @@ def _cell_kind(content: str) -> str:
     return "text" if any(c.isdigit() for c in text) or len(text) > 24 else "blank"
 
 
+def _narrowest_width(rows: list[list[re.Match[str]]], columns: int,
+                     marks: dict[int, str]) -> float:
+    """How wide, in mm, the table is at the least when printed in ``cemlab-cols-many`` type
+    (7.5 pt): each column as wide as its longest figure (figures never wrap), word, or part
+    of a heading (headings wrap after ``_`` and ``/``), a prose column at least 32 mm."""
+    widest = [0.0] * columns
+    for row in rows:
+        for index, cell in enumerate(row[:columns]):
+            text = html.unescape(_TAGS.sub(" ", cell[3]))
+            if cell[1].lower() == "th":
+                parts, scale = re.split(r"[\s_/]+", text), 1.1  # bold
+            elif marks.get(index) == "num":
+                parts, scale = [" ".join(text.split())], 1.0
+            else:
+                parts, scale = text.split(), 1.0
+            longest = max((len(p) for p in parts), default=0) * scale
+            widest[index] = max(widest[index], longest)
+    return sum(
+        max(chars * _CHAR_MM + _PADDING_MM, PROSE_MIN_MM if marks.get(i) == "prose" else 0)
+        for i, chars in enumerate(widest)
+    )
+
+
 def _breakable(content: str) -> str:
     """A heading that may wrap after each ``_`` or ``/`` too (``<wbr>``), not only at spaces: a
     long column name then takes the width of its longest part, not of the whole name."""
@@ -133,28 +168,33 @@ def _with_class(attributes: str, name: str) -> str:
 
 def _mark_table(table: str) -> str:
     rows = [[m for m in _CELL.finditer(row[0])] for row in _ROW.finditer(table)]
-    if not rows:
+    tag = _TABLE_TAG.match(table)
+    if not rows or tag is None:
         return table
     columns = max(len(r) for r in rows)
-    tag = _TABLE_TAG.match(table)
-    if tag is None:
-        return table
+    marks: dict[int, str] = {}
+    spans = re.search(r"\b(?:rowspan|colspan)=", table, re.I)
+    if not spans:  # a multi-level header or index: columns cannot be told apart by position
+        body = [r for r in rows if r and any(c[1].lower() == "td" for c in r)]
+        for index in range(columns):
+            cells = [r[index][3] for r in body
+                     if index < len(r) and r[index][1].lower() == "td"]
+            kinds = [_cell_kind(cell) for cell in cells]
+            if "figure" in kinds and "text" not in kinds:
+                marks[index] = "num"
+            elif "text" in kinds and _mean_length(cells) >= PROSE_LENGTH:
+                marks[index] = "prose"
     opening = tag[0]
     if columns >= MANY_COLUMNS:
-        size = "cemlab-cols-many" + (" cemlab-cols-wide" if columns >= WIDE_COLUMNS else "")
-        opening = "<table" + _with_class(opening[len("<table"):-1], size) + ">"
-    spans = re.search(r"\b(?:rowspan|colspan)=", table, re.I)
-    if spans:  # a multi-level header or index: columns cannot be told apart by position
+        width = _narrowest_width(rows, columns, marks)
+        size = ["cemlab-cols-many"]
+        if columns >= WIDE_COLUMNS or width > PORTRAIT_WIDTH:
+            size.append("cemlab-cols-wide")
+        if width > LANDSCAPE_WIDTH:
+            size.append("cemlab-cols-squeeze")
+        opening = "<table" + _with_class(opening[len("<table"):-1], " ".join(size)) + ">"
+    if not marks:
         return opening + table[tag.end():]
-    body = [r for r in rows if r and any(c[1].lower() == "td" for c in r)]
-    marks: dict[int, str] = {}
-    for index in range(columns):
-        cells = [r[index][3] for r in body if index < len(r) and r[index][1].lower() == "td"]
-        kinds = [_cell_kind(cell) for cell in cells]
-        if "figure" in kinds and "text" not in kinds:
-            marks[index] = "num"
-        elif "text" in kinds and _mean_length(cells) >= PROSE_LENGTH:
-            marks[index] = "prose"
 
     def mark_row(row: re.Match[str]) -> str:
         cells = list(_CELL.finditer(row[0]))

@@ -141,3 +141,15 @@ def test_marking_only_adds_classes_and_breaks(rows):
     marked = mark_tables(page)
     stripped = re.sub(r' class="[^"]*"|<wbr>', "", marked)
     assert stripped == page
+
+
+def test_a_table_too_wide_for_a_portrait_page_gets_a_landscape_one():
+    """Not the count of columns but their width at the narrowest: figures never wrap."""
+    def opening(columns: int, figure: str) -> str:
+        page = _table([f"c{i}" for i in range(columns)], [[figure] * columns])
+        return re.match(r"<table[^>]*>", mark_tables(page))[0]
+
+    assert opening(10, "1.2") == '<table class="cemlab-cols-many">'
+    assert opening(10, "-1,234,567.891") == '<table class="cemlab-cols-many cemlab-cols-wide">'
+    assert opening(16, "-1,234,567.891") == \
+        '<table class="cemlab-cols-many cemlab-cols-wide cemlab-cols-squeeze">'
