@@ -5,6 +5,7 @@ Layout written per client (swapped into place in one `os.replace`, so an interru
 leaves a report that looks complete)::
 
     reports/<client>/report.html      the report: no code, every image inlined, nothing fetched
+    reports/<client>/report.pdf       the report printed by headless Chromium (``--pdf`` only)
     reports/<client>/report.ipynb     the executed notebook, for audit
     reports/<client>/tables/*.csv     the result tables the report shows, and tables.xlsx
     reports/<client>/inputs.sha256    what the report was made from (for --skip-unchanged)
@@ -162,6 +163,8 @@ class _Job:
     timeout: int
     kernels: KernelFactory | None = None
     run: _Run | None = None
+    #: the Chromium that prints ``report.pdf`` (``--pdf``), or None for HTML only
+    chromium: str | None = None
 
 
 class _Run:
@@ -390,19 +393,32 @@ def render_client(
     notebook: str | Path = DEFAULT_NOTEBOOK,
     skip_unchanged: bool = False,
     timeout: int = CELL_TIMEOUT,
+    pdf: bool = False,
 ) -> ClientResult:
     """Render one client's report in this process (no index page; see `render_batch`).
 
     A params error or a failing cell gives a failed `ClientResult`, not an exception, so a
-    caller handles one client and a batch the same way.
+    caller handles one client and a batch the same way. ``pdf``: as `render_batch`'s.
     """
+    chromium = _chromium_for(pdf)
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
     _check_reports_dir(reports_dir)
     [prepared] = _prepare([Path(params_path).resolve()], reports_dir, notebook, timeout)
     if isinstance(prepared, ClientResult):
         return prepared
+    prepared.chromium = chromium
     return _skip_or_render(prepared, skip_unchanged)
+
+
+def _chromium_for(pdf: bool) -> str | None:
+    """The Chromium that prints ``report.pdf`` when ``pdf``; with none installed, `RenderError`
+    before anything renders (`cemlab.pdf.NO_CHROMIUM`)."""
+    if not pdf:
+        return None
+    from cemlab.pdf import require_chromium
+
+    return require_chromium()
 
 
 def _check_notebook(notebook: str | Path) -> Path:
@@ -427,6 +443,8 @@ def _unchanged_result(job: _Job) -> ClientResult | None:
     report = folder / "report.html"
     if not (stamp.is_file() and report.is_file()):
         return None
+    if job.chromium is not None and not (folder / "report.pdf").is_file():
+        return None  # unchanged, but never printed: --pdf asks for the PDF
     if stamp.read_text().strip() != job.inputs_hash:
         return None
     respondents, figures = _read_key_figures(folder / "tables")
@@ -471,6 +489,8 @@ def _render_job(job: _Job) -> ClientResult:
                          language=job.parameters.get("language", "en"),
                          paper=job.parameters.get("paper", "a4"),
                          accent=(job.parameters.get("branding") or {}).get("accent"))
+            if job.chromium is not None:
+                _print_pdf(job, staging)
             (staging / "inputs.sha256").write_text(job.inputs_hash + "\n")
             _check_complete(staging)
             result.respondents, result.key_figures = _read_key_figures(tables)
@@ -506,6 +526,15 @@ def _render_job(job: _Job) -> ClientResult:
             job.run.discard(staging)
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _print_pdf(job: _Job, staging: Path) -> None:
+    """``report.pdf`` beside ``report.html`` in the staging folder: swapped in with the rest of
+    the report, or, when printing fails, the client fails and its last report stays."""
+    from cemlab.pdf import print_pdf
+
+    print_pdf(staging / "report.html", staging / "report.pdf", chromium=job.chromium,
+              cancelled=job.run.cancelled if job.run is not None else None)
 
 
 def _make_staging(reports_dir: Path, client: str) -> Path:
@@ -1273,6 +1302,7 @@ def render_batch(
     notebook: str | Path = DEFAULT_NOTEBOOK,
     timeout: int = CELL_TIMEOUT,
     on_client: Callable[[ClientResult], None] | None = None,
+    pdf: bool = False,
 ) -> BatchResult:
     """Render every client's report, ``jobs`` at a time, then write ``reports/index.html``.
 
@@ -1292,6 +1322,10 @@ def render_batch(
     on_client
         Called with each client's result as soon as it is known (``cemlab render`` prints its
         line, so a log shows progress).
+    pdf
+        Also print each report to ``report.pdf`` with headless Chromium (`cemlab.pdf`), in the
+        staging folder, so it is swapped in with the report; a client whose printing fails
+        fails with the reason.
 
     Returns
     -------
@@ -1300,7 +1334,8 @@ def render_batch(
     Raises
     ------
     RenderError
-        The reports folder cannot be written, or no params file was found.
+        The reports folder cannot be written, no params file was found, or ``pdf`` is asked
+        for on a machine without Chromium (before anything renders).
     RenderInterrupted
         SIGINT or SIGTERM (when called from the main thread): the run's kernels were killed,
         its staging folders removed, and every report and the index are as they were.
@@ -1308,6 +1343,7 @@ def render_batch(
     started = time.perf_counter()
     if jobs is not None and jobs < 1:
         raise RenderError(f"--jobs must be at least 1, got {jobs}")
+    chromium = _chromium_for(pdf)
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
     params_paths = collect_params_paths(paths)
@@ -1321,6 +1357,8 @@ def render_batch(
             p if isinstance(p, ClientResult) else None for p in prepared
         ]
         todo = [(i, p) for i, p in enumerate(prepared) if isinstance(p, _Job)]
+        for _, job in todo:
+            job.chromium = chromium
         if skip_unchanged:
             for i, job in list(todo):
                 kept = _unchanged_result(job)
