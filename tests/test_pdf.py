@@ -326,3 +326,21 @@ def test_a_failed_print_fails_the_client_and_keeps_its_last_report(tmp_path, mon
     assert "Chromium did not print report.html to PDF (exit code 1: crashed)" in alpha.reason
     assert (reports / "alpha" / "report.html").read_bytes() == before
     assert not (reports / "alpha" / "report.pdf").exists()
+
+
+def test_paper_is_a4_unless_the_params_say_letter(tmp_path):
+    from cemlab.exceptions import ParamsError
+    from cemlab.params import load_params
+
+    source = yaml.safe_load((DEMO_PARAMS / "brightmart.yaml").read_text(encoding="utf-8"))
+    source["data"] = str(ROOT / "data" / "brightmart.csv")
+    path = tmp_path / "brightmart.yaml"
+    for paper, expected in ((None, "a4"), ("letter", "letter")):
+        values = dict(source, **({"paper": paper} if paper else {}))
+        path.write_text(yaml.safe_dump(values), encoding="utf-8")
+        params = load_params(path)
+        assert params.paper == expected
+        assert params.notebook_parameters()["paper"] == expected  # what render exports with
+    path.write_text(yaml.safe_dump(dict(source, paper="A5")), encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"key 'paper': Input should be 'a4' or 'letter'"):
+        load_params(path)
