@@ -66,6 +66,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         skip_unchanged=args.skip_unchanged,
         progress=not args.no_progress,
         on_client=lambda client: print(client.line(), flush=True),  # a log shows progress
+        pdf=args.pdf,
     )
     print(batch.tally())
     return 0 if batch.ok else 1
@@ -157,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="your own report notebook, run with the same parameters (default: the built-in "
         "one; `cemlab template` writes a copy to start from)",
     )
+    p.add_argument("--pdf", action="store_true",
+                   help="also print reports/<client>/report.pdf (needs Chromium: "
+                   "apt-get install chromium)")
     p.set_defaults(func=_cmd_render)
 
     p = sub.add_parser(

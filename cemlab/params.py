@@ -326,6 +326,7 @@ class Params(_Strict):
     sections: list[Section] = Field(default_factory=lambda: list(SECTIONS))
     benchmark: str = "polska-2008"
     language: Literal["en", "pl"] = "en"
+    paper: Literal["a4", "letter"] = "a4"
     branding: Branding = Field(default_factory=Branding)
 
     _path: Path | None = PrivateAttr(default=None)

@@ -6,6 +6,7 @@ leaves a report that looks complete)::
 
     reports/<client>/report.html      the report: no code, every image inlined, nothing fetched
     reports/<client>/report.pptx      the deck: native charts and tables from tables/ (cemlab.deck)
+    reports/<client>/report.pdf       the report printed by headless Chromium (``--pdf`` only)
     reports/<client>/report.ipynb     the executed notebook, for audit
     reports/<client>/tables/*.csv     the result tables the report shows, and tables.xlsx
     reports/<client>/inputs.sha256    what the report was made from (for --skip-unchanged)
@@ -48,6 +49,7 @@ from typing import Any
 from cemlab import __version__
 from cemlab._files import written_atomically
 from cemlab.exceptions import RenderError
+from cemlab.pdf import find_chromium
 from cemlab.report import KEY_FIGURES_TABLE, RESPONDENTS_FIGURE
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -163,6 +165,8 @@ class _Job:
     timeout: int
     kernels: KernelFactory | None = None
     run: _Run | None = None
+    #: the Chromium that prints ``report.pdf`` (``--pdf``), or None for HTML only
+    chromium: str | None = None
 
 
 class _Run:
@@ -391,19 +395,32 @@ def render_client(
     notebook: str | Path = DEFAULT_NOTEBOOK,
     skip_unchanged: bool = False,
     timeout: int = CELL_TIMEOUT,
+    pdf: bool = False,
 ) -> ClientResult:
     """Render one client's report in this process (no index page; see `render_batch`).
 
     A params error or a failing cell gives a failed `ClientResult`, not an exception, so a
-    caller handles one client and a batch the same way.
+    caller handles one client and a batch the same way. ``pdf``: as `render_batch`'s.
     """
+    chromium = _chromium_for(pdf)
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
     _check_reports_dir(reports_dir)
     [prepared] = _prepare([Path(params_path).resolve()], reports_dir, notebook, timeout)
     if isinstance(prepared, ClientResult):
         return prepared
+    prepared.chromium = chromium
     return _skip_or_render(prepared, skip_unchanged)
+
+
+def _chromium_for(pdf: bool) -> str | None:
+    """The Chromium that prints ``report.pdf`` when ``pdf``; with none installed, `RenderError`
+    before anything renders (`cemlab.pdf.NO_CHROMIUM`)."""
+    if not pdf:
+        return None
+    from cemlab.pdf import require_chromium
+
+    return require_chromium()
 
 
 def _check_notebook(notebook: str | Path) -> Path:
@@ -481,6 +498,8 @@ def _unchanged_result(job: _Job) -> ClientResult | None:
     report = folder / "report.html"
     if not (stamp.is_file() and report.is_file()):
         return None
+    if job.chromium is not None and not (folder / "report.pdf").is_file():
+        return None  # unchanged, but never printed: --pdf asks for the PDF
     if stamp.read_text().strip() != job.inputs_hash:
         return None
     respondents, figures = _read_key_figures(folder / "tables")
@@ -522,8 +541,12 @@ def _render_job(job: _Job) -> ClientResult:
             tables.mkdir()
             _execute(job, executed, tables, cwd=staging)
             _export_html(executed, staging / "report.html", job.title,
-                         language=job.parameters.get("language", "en"))
+                         language=job.parameters.get("language", "en"),
+                         paper=job.parameters.get("paper", "a4"),
+                         accent=(job.parameters.get("branding") or {}).get("accent"))
             _write_deck(job, staging)
+            if job.chromium is not None:
+                _print_pdf(job, staging)
             (staging / "inputs.sha256").write_text(job.inputs_hash + "\n")
             _check_complete(staging)
             result.respondents, result.key_figures = _read_key_figures(tables)
@@ -559,6 +582,15 @@ def _render_job(job: _Job) -> ClientResult:
             job.run.discard(staging)
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _print_pdf(job: _Job, staging: Path) -> None:
+    """``report.pdf`` beside ``report.html`` in the staging folder: swapped in with the rest of
+    the report, or, when printing fails, the client fails and its last report stays."""
+    from cemlab.pdf import print_pdf
+
+    print_pdf(staging / "report.html", staging / "report.pdf", chromium=job.chromium,
+              cancelled=job.run.cancelled if job.run is not None else None)
 
 
 def _make_staging(reports_dir: Path, client: str) -> Path:
@@ -1078,19 +1110,34 @@ def _forked_provisioner_class() -> type:
 # --- HTML -----------------------------------------------------------------------------------
 
 
-def _export_html(executed: Path, target: Path, title: str, *, language: str = "en") -> None:
+def _export_html(
+    executed: Path,
+    target: Path,
+    title: str,
+    *,
+    language: str = "en",
+    paper: str = "a4",
+    accent: str | None = None,
+    confidential: bool = True,
+) -> None:
     """Executed notebook -> HTML with no code, prompts or stderr, and nothing from the network.
 
     ``language`` (the params' ``language``) is declared on ``<html lang>``, for screen readers,
-    hyphenation in print and a browser's offer to translate.
+    hyphenation in print and a browser's offer to translate, and sets the running header's
+    "Confidential" and "Page n of N". ``paper`` (the params' ``paper``) is the printed page's
+    size, ``accent`` (``branding.accent``) the colour of headings and rules; ``title`` heads
+    every printed page but the first, which is the cover.
 
-    The template (`templates/report.html.j2`) extends JupyterLab's and drops the blocks that
-    load require.js, MathJax, mermaid and widget scripts from CDNs; images are inlined as
-    data URIs. Warnings a library printed to stderr, and cells tagged ``notebook-only``, stay
-    in ``report.ipynb`` for audit only.
+    The template (`templates/report.html.j2`) builds on nbconvert's ``base`` templates and
+    inlines our own stylesheet (`templates/report.css`, a few KB instead of JupyterLab's
+    ~240 KB): no script, no stylesheet or font fetched, images as data URIs. Tables get their
+    figure columns marked (`cemlab.page.mark_tables`). Warnings a library printed to stderr,
+    and cells tagged ``notebook-only``, stay in ``report.ipynb`` for audit only.
     """
     import nbformat
     from nbconvert import HTMLExporter
+
+    from cemlab.page import mark_tables, page_settings
 
     nb = nbformat.read(executed, as_version=4)
     nb.cells = [c for c in nb.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
@@ -1101,14 +1148,21 @@ def _export_html(executed: Path, target: Path, title: str, *, language: str = "e
             ]
     nb.metadata["title"] = title
     exporter = HTMLExporter(
-        template_name="lab",
+        template_name="basic",
         extra_template_paths=[str(TEMPLATES_DIR)],
         template_file="report.html.j2",
         language_code=language,
         **_OUTPUTS_ONLY,
     )
-    body, _ = exporter.from_notebook_node(nb)
-    target.write_text(body, encoding="utf-8")
+    settings = page_settings(title, language=language, paper=paper, accent=accent,
+                             confidential=confidential,
+                             cover=any(_is_cover(cell) for cell in nb.cells))
+    body, _ = exporter.from_notebook_node(nb, resources={"cemlab": settings})
+    target.write_text(mark_tables(body), encoding="utf-8")
+
+
+def _is_cover(cell: Any) -> bool:
+    return f"{SECTION_TAG}cover" in cell.metadata.get("tags", [])
 
 
 #: nbconvert options of every export: outputs only (no code, no prompts), images inlined.
@@ -1203,43 +1257,14 @@ def _export_handout(executed: Path, target: Path, title: str) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-#: Seconds headless Chromium may take to print a handout to PDF.
-PDF_TIMEOUT = 180
-#: Headless Chromium as it runs here: as root (no sandbox), nothing fetched from the network.
-CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-)
+def _print_handout(page: Path, target: Path, chromium: str) -> None:
+    """Print the handout to PDF with `cemlab.pdf.print_pdf` (its own A4 and page numbers)."""
+    from cemlab.pdf import print_pdf
 
-
-def find_chromium() -> str | None:
-    """The path of a Chromium (or Chrome) on this machine, or None."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _print_pdf(page: Path, target: Path, chromium: str) -> None:
-    """Print an HTML file to PDF with headless Chromium (its own A4 and page numbers)."""
-    with tempfile.TemporaryDirectory(prefix="cemlab-chromium-") as profile:
-        command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                   "--no-pdf-header-footer", f"--print-to-pdf={target}", page.as_uri()]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            done = None
-    if done is None or done.returncode != 0 or not target.is_file() or not target.stat().st_size:
-        why = ("timed out" if done is None else
-               _one_line(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else
-                         f"exit code {done.returncode}"))
-        raise RenderError(
-            f"{page.name}: Chromium ({chromium}) could not print the PDF ({why}). Fix: check "
-            "that `chromium --headless` runs on this machine, or run with --no-pdf"
-        )
+    try:
+        print_pdf(page, target, chromium=chromium)
+    except RenderError as exc:
+        raise RenderError(f"{page.name}: {exc} (or run with --no-pdf)") from None
 
 
 def render_notebook(
@@ -1334,7 +1359,7 @@ def render_notebook(
                 "apt-get install chromium, or run with --no-pdf"
             )
         if chromium:
-            _print_pdf(staging / f"{name}.html", staging / f"{name}.pdf", chromium)
+            _print_handout(staging / f"{name}.html", staging / f"{name}.pdf", chromium)
         if slides:
             try:
                 _export_slides(executed, staging / f"{name}.slides.html", title)
@@ -1434,6 +1459,7 @@ def render_batch(
     notebook: str | Path = DEFAULT_NOTEBOOK,
     timeout: int = CELL_TIMEOUT,
     on_client: Callable[[ClientResult], None] | None = None,
+    pdf: bool = False,
 ) -> BatchResult:
     """Render every client's report, ``jobs`` at a time, then write ``reports/index.html``.
 
@@ -1453,6 +1479,10 @@ def render_batch(
     on_client
         Called with each client's result as soon as it is known (``cemlab render`` prints its
         line, so a log shows progress).
+    pdf
+        Also print each report to ``report.pdf`` with headless Chromium (`cemlab.pdf`), in the
+        staging folder, so it is swapped in with the report; a client whose printing fails
+        fails with the reason.
 
     Returns
     -------
@@ -1461,7 +1491,8 @@ def render_batch(
     Raises
     ------
     RenderError
-        The reports folder cannot be written, or no params file was found.
+        The reports folder cannot be written, no params file was found, or ``pdf`` is asked
+        for on a machine without Chromium (before anything renders).
     RenderInterrupted
         SIGINT or SIGTERM (when called from the main thread): the run's kernels were killed,
         its staging folders removed, and every report and the index are as they were.
@@ -1469,6 +1500,7 @@ def render_batch(
     started = time.perf_counter()
     if jobs is not None and jobs < 1:
         raise RenderError(f"--jobs must be at least 1, got {jobs}")
+    chromium = _chromium_for(pdf)
     reports_dir = Path(reports_dir).resolve()
     notebook = _check_notebook(notebook)
     params_paths = collect_params_paths(paths)
@@ -1482,6 +1514,8 @@ def render_batch(
             p if isinstance(p, ClientResult) else None for p in prepared
         ]
         todo = [(i, p) for i, p in enumerate(prepared) if isinstance(p, _Job)]
+        for _, job in todo:
+            job.chromium = chromium
         if skip_unchanged:
             for i, job in list(todo):
                 kept = _unchanged_result(job)

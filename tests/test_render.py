@@ -119,7 +119,8 @@ def batch(tmp_path_factory):
     params = folder / "params"
     params.mkdir()
     write_client(params, "alpha", seed=1)
-    write_client(params, "beta", title=f"Beta {EVIL} & Co", seed=2)
+    write_client(params, "beta", title=f"Beta {EVIL} & Co", seed=2,
+                 extra={"paper": "letter", "branding": {"accent": "#a83c0f"}})
     write_client(params, "gamma", bad_value=True)
     write_client(params, "delta", extra={"colour": "blue"})  # unknown key: a params error
     reports = folder / "reports"
@@ -172,6 +173,63 @@ def test_html_is_self_contained_and_has_no_code(batch):
     assert "load_client" not in page
     assert "meant for the analyst only" not in page  # stderr stays in report.ipynb
     assert "cemlab-cover" in page
+
+
+# --- the page: our own lean stylesheet, nothing loaded, paper and accent from params ---------
+
+#: What would make a browser fetch something: a script, a stylesheet or frame by address, an
+#: image or anything else whose src/href names a server, a CSS import or url() of one.
+_FETCHES = re.compile(
+    r"<script\b[^>]*\bsrc\s*="
+    r"|<(?:link|iframe|embed|object|source|video|audio)\b"
+    r"|\b(?:src|href|srcset|data|poster|action)\s*=\s*[\"']?\s*(?:https?:)?//"
+    r"|@import|url\(\s*[\"']?\s*(?!data:|#)",
+    re.I,
+)
+
+
+def _stylesheet(page: str) -> str:
+    """The report's own stylesheet: the first <style> of the page, in <head>."""
+    head = page.split("</head>")[0]
+    return re.search(r"<style>(.*?)</style>", head, re.S)[1]
+
+
+def test_the_report_fetches_nothing_and_runs_no_script(batch, demo):
+    _, reports, *_ = batch
+    pages = [(reports / slug / "report.html").read_text(encoding="utf-8")
+             for slug in ("alpha", "beta")] + list(demo[2].values())
+    for page in pages:
+        assert not _FETCHES.search(page), _FETCHES.search(page)[0]
+        assert not re.search(r"<script", page, re.I)
+        assert not re.search(r"https?://", _stylesheet(page))
+
+
+def test_the_report_has_a_lean_stylesheet_of_its_own(batch, demo):
+    _, reports, *_ = batch
+    page = (reports / "alpha" / "report.html").read_text(encoding="utf-8")
+    css = _stylesheet(page)
+    assert len(css.encode()) < 20_000  # JupyterLab's was ~240 KB
+    assert "jp-" not in page and "jupyter" not in page.lower()
+    assert "font-variant-numeric: tabular-nums" in css
+    assert "@page" in css and "counter(pages)" in css and "break-inside: avoid" in css
+    # the demo reports: every table's figure columns set right in tabular numerals
+    kestrel = demo[2]["kestrel-mobile"]
+    assert kestrel.count('class="num"') + kestrel.count(' num"') > 100
+    assert re.search(r'<figure class="cemlab-chart"><img [^>]*src="data:image/svg\+xml;base64,',
+                     kestrel)
+
+
+def test_paper_accent_and_running_header_come_from_params(batch):
+    _, reports, *_ = batch
+    alpha = _stylesheet((reports / "alpha" / "report.html").read_text(encoding="utf-8"))
+    beta = _stylesheet((reports / "beta" / "report.html").read_text(encoding="utf-8"))
+    assert "@page { size: A4; }" in alpha and "--cemlab-accent: #3b4f6b;" in alpha
+    assert "@page { size: letter; }" in beta and "--cemlab-accent: #a83c0f;" in beta
+    # the title heads every printed page, escaped for CSS: no "<script>" in the stylesheet
+    assert "@top-left { content: \"alpha CX survey\"; }" in alpha
+    header = re.search(r"@top-left \{ content: (.*?); \}", beta)[1]
+    assert EVIL not in beta and "<" not in header and "script" in header
+    assert 'content: "Confidential"' in alpha
 
 
 def test_strings_from_params_are_escaped_in_report_and_index(batch):

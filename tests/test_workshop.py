@@ -23,7 +23,8 @@ from test_instrument import STUDY_ITEMS
 
 from cemlab import load_instrument
 from cemlab.cli import main as cli_main
-from cemlab.render import CHROMIUM_FLAGS, REVEAL_CONFIG, find_chromium, render_notebook
+from cemlab.pdf import CHROMIUM_FLAGS, find_chromium
+from cemlab.render import REVEAL_CONFIG, render_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSHOP = ROOT / "notebooks" / "workshop.ipynb"
