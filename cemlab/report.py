@@ -108,14 +108,18 @@ def cover(
     smallest group shown on the cover, so that a reader knows figures of so few are in it.
 
     ``branding`` (the params' ``branding:``) gives the consultancy's name, logo and accent
-    colour; every cover says "Confidential". A group below ``min_group_size`` is "fewer than
-    N". The total is shown, so the other groups' exact sizes would give the small group's away
-    (total minus the rest): while any group is hidden, a single other group is shown as "at
-    least" the size it has whatever the hidden ones hold, and several others as "at least N".
+    colour; every cover says "Confidential". The default name is cemlab's, written in the
+    report's language; a consultancy's own name is shown as given. A group below
+    ``min_group_size`` is "fewer than N". The total is shown, so the other groups' exact sizes
+    would give the small group's away (total minus the rest): while any group is hidden, a
+    single other group is shown as "at least" the size it has whatever the hidden ones hold,
+    and several others as "at least N".
     """
     lang = lang or Language()
     _ = lang.gettext
     branding = branding or Branding()
+    # cemlab's own default name is text of the report, in its language; a consultancy's is kept
+    brand = _(branding.name) if branding.name == Branding().name else branding.name
     sizes = {level: int(n) for level, n in group_sizes.items()}
     total = sum(sizes.values())
     hidden = [level for level, n in sizes.items() if n < min_group_size]
@@ -147,7 +151,7 @@ def cover(
     return HTML(
         f'<section class="cemlab-cover-page" style="--cemlab-accent: {branding.accent}">'
         f'<div class="cemlab-brand">{logo}<span class="cemlab-brand-name">'
-        f'{escape(branding.name)}</span>'
+        f'{escape(brand)}</span>'
         f'<span class="cemlab-confidential">{escape(_("Confidential"))}</span></div>'
         f'<h1>{escape(title)}</h1><dl class="cemlab-cover">{items}</dl></section>'
     )

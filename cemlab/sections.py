@@ -223,7 +223,10 @@ def correlations_view(pairs: pd.DataFrame | None, matrix: pd.DataFrame | None, s
     rows = _shown(pairs)
     if rows is None:
         return _empty("correlations", why, lang, absent=False)
-    strongest = top_pairs(rows, k=k)
+    # the strongest pairs as rows of the kept table (same index), so the leak hunt reads them
+    chosen = top_pairs(rows, k=k)[["item_a", "item_b"]].apply(tuple, axis=1)
+    keys = rows[["item_a", "item_b"]].apply(tuple, axis=1)
+    strongest = rows.loc[[keys.index[keys == pair][0] for pair in chosen]]
     strongest = strongest.assign(significant=strongest["p_adjusted"] < SIGNIFICANCE)
     return View("correlations", "correlations", strongest,
                 ["statement_a", "statement_b", "r", "significant"],

@@ -12,6 +12,7 @@ from cemlab import sections as report_sections
 from cemlab.exceptions import AnalysisError, DataError, ParamsError
 from cemlab.i18n import Language
 from cemlab.instrument import load_instrument
+from cemlab.params import Branding
 from cemlab.results import result_table, suppress
 
 EVIL = "<script>alert(1)</script>"
@@ -413,7 +414,12 @@ def test_default_branding_is_neutral_and_a_polish_cover_is_polish():
     page = report.cover(client="acme", title="Acme", wave="2026",
                         group_sizes={"management": 4, "staff": 30}, min_group_size=5,
                         date="2026-12-01", lang=Language("pl")).data
-    assert "Customer Experience Management review" in page and "<img" not in page
+    assert "Przegląd zarządzania doświadczeniem klienta" in page and "<img" not in page
+    assert "Customer Experience Management review" not in page
+    named = report.cover(client="acme", title="Acme", wave="2026", group_sizes={"staff": 30},
+                         min_group_size=5, date="2026-12-01", lang=Language("pl"),
+                         branding=Branding(name="Smith & Partners")).data
+    assert "Smith &amp; Partners" in named  # a consultancy's own name is not translated
     assert "Poufne" in page and "Confidential" not in page
     assert "<dd>mniej niż 5</dd>" in page and "<dd>co najmniej 30</dd>" in page
     assert "<dt>Respondenci</dt>" in page and "<dt>Edycja badania</dt>" in page
