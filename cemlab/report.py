@@ -907,12 +907,26 @@ def appendix_tables(tables: Mapping[str, pd.DataFrame], lang: Language | None = 
             table = quality_in(table, lang)
         columns = default_columns(table)
         shown = client_table(table, columns, lang, instrument)
-        shown = shown.iloc[:, [i for i, c in enumerate(shown.columns)
-                               if not (shown.iloc[:, i] == "–").all()]]
+        shown = _without_empty_rows_and_columns(shown, lang)
+        if shown.empty:
+            continue
         parts.append(f"<h3>{escape(titles[name])}</h3>"
                      f'<div class="cemlab-full-table">'
                      f"{plain_table_html(shown, _text_positions(shown, lang))}</div>")
     return HTML("".join(parts))
+
+
+def _without_empty_rows_and_columns(shown: pd.DataFrame, lang: Language) -> pd.DataFrame:
+    """A client table without the rows and columns that hold no figure (every cell hidden or
+    empty): a group hidden for confidentiality is said once, in its section, not shown as a
+    block of "hidden" rows."""
+    empty = shown.isin(["–", lang.gettext("hidden")])
+    words = _text_positions(shown, lang)
+    figures = [i for i in range(shown.shape[1]) if i not in words]
+    if figures:
+        shown = shown.loc[~empty.iloc[:, figures].all(axis=1)]
+        empty = empty.loc[shown.index]
+    return shown.loc[:, ~empty.all(axis=0)]
 
 
 def _instrument_of(table: pd.DataFrame, instruments: Sequence[Instrument]) -> Instrument | None:
