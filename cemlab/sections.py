@@ -275,12 +275,21 @@ def trend_view(trend_table: pd.DataFrame | None, previous: Survey | None, survey
                 instrument=survey.instrument)
 
 
-def quality_view(quality_table: pd.DataFrame | None, survey: Survey, lang: Language) -> View:
-    """The data-quality counts (no chart)."""
+def quality_view(quality_table: pd.DataFrame | None, survey: Survey, lang: Language, *,
+                 min_group_size: int | None = None) -> View:
+    """The data-quality counts (no chart); counts hidden for confidentiality are left out of
+    the table, and one note says so."""
     from cemlab.report import quality_in
 
     if quality_table is None or len(quality_table) == 0:
         return _empty("quality", "", lang, absent=False)
-    return View("quality", "data_quality", quality_in(quality_table, lang),
-                ["check", "detail", "count"],
+    table = quality_in(quality_table, lang)
+    hidden = table["suppressed"].fillna(False).astype(bool) if "suppressed" in table else None
+    note = ""
+    if hidden is not None and hidden.any():
+        threshold = min_group_size or survey.min_group_size
+        note = lang.gettext("Counts from 1 to {n} are not shown, nor any count that would give "
+                            "one of them away.").format(n=lang.number(threshold - 1, 0))
+        table = table[~hidden]
+    return View("quality", "data_quality", table, ["check", "detail", "count"], note=note,
                 instrument=survey.instrument)

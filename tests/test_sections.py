@@ -83,3 +83,15 @@ def test_every_section_has_an_intro_in_both_languages_without_method_names():
             for method in ("Fisher", "Holm", "Feldt", "Welch", "Cronbach", "Spearman", "Wald"):
                 assert method not in text, (section, code, method)
         assert sections.intro(section, Language("pl")) != sections.intro(section, Language("en"))
+
+
+def test_hidden_data_quality_counts_leave_the_table_with_one_note():
+    from cemlab.report import data_quality
+
+    survey = _survey(20, 60)
+    survey.responses.loc[survey.responses.index[:2], CEM.item_ids[0]] = np.nan  # 2 missing
+    table = confidential(data_quality(survey, MIN), MIN)
+    assert table["suppressed"].any()  # the count of 2 is hidden in the kept table
+    view = sections.quality_view(table, survey, Language("en"), min_group_size=MIN)
+    assert not view.table["suppressed"].any() and len(view.table) < len(table)
+    assert view.note.startswith("Counts from 1 to 4 are not shown")
