@@ -244,7 +244,7 @@ def _gap_findings(w: _Writer, gap: pd.DataFrame, groups: tuple[str, str],
     shown = gap[gap["gap_pct"].notna()]
     if shown.empty:
         text = _("No {group_a} - {group_b} gap can be reported: on every statement one of the "
-                 "two groups is suppressed (fewer than {threshold} respondents, or hidden so "
+                 "two groups is not shown (fewer than {threshold} respondents, or hidden so "
                  "that a smaller group cannot be worked out).").format(
             group_a=w.a, group_b=w.b, threshold=threshold)
         return [w.row("largest gap", text, np.nan, "points", np.nan, significant=False,

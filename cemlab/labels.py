@@ -165,6 +165,19 @@ WORDS: dict[str, str] = {
     "missing answers": _("missing answers"),
     "z": _("z-test"),
     "fisher": _("Fisher's exact test"),
+    # why the loader left a respondent or an answer out (`cemlab.report.data_quality`)
+    "no group given": _("no group given"),
+    "unknown group label": _("unknown group label"),
+    "excluded on purpose (exclude_labels)": _("excluded on purpose"),
+    "repeated respondent id": _("repeated respondent id"),
+    "no respondent id": _("no respondent id"),
+    "more cells than the header": _("more cells than the header"),
+    "note below the data": _("note below the data"),
+    "summary row below the data": _("summary row below the data"),
+    "a code for no answer (don't know, refused, n/a)": _(
+        "a code for no answer (don't know, refused, n/a)"),
+    "an answer that is not a score": _("an answer that is not a score"),
+    "other": _("other reason"),
 }
 
 #: Columns a client table leaves out unless asked: the suppression flags (a suppressed cell
@@ -292,21 +305,36 @@ def format_value(value: object, kind: Kind, lang: Language) -> str:
     return lang.p_value(number)
 
 
-#: The unit of a finding's value, by the kind of finding (`cemlab.findings`).
+#: How a finding's value is written, by the kind of finding (`cemlab.findings`): gaps and
+#: changes of % agree and NPS in whole points, means and their changes to one decimal, r to two
+#: places, a touchpoint's importance as a whole share of R².
 _FINDING_UNITS: dict[str, tuple[Kind, str]] = {
     "largest gap": ("points", _("{value} pts")),
     "gap": ("points", _("{value} pts")),
     "benchmark": ("points", _("{value} pts")),
+    "nps change": ("points", _("{value} NPS pts")),
     "lowest": ("mean", _("mean {value}")),
     "target": ("mean_change", _("{value} against target")),
     "strongest correlation": ("coefficient", _("r = {value}")),
+    "key weakness": ("percent", _("{value} of explained variance")),
 }
+#: A trend finding is of a mean or of % agree: its form follows the unit the finding names.
+_TREND_MEAN = ("mean_change", _("{value} in mean"))
 
 
-def finding_value(kind: str, value: object, lang: Language | str = "en") -> str:
-    """The figure of a finding with its unit: "+18 pts", "mean 5.5", "r = 0.60"."""
+def finding_value(kind: str, value: object, lang: Language | str = "en", unit: str = "") -> str:
+    """The figure of a finding with its unit: "+18 pts", "mean 5.5", "r = 0.60".
+
+    The one formatter of a finding's value, for the findings table and the executive summary.
+    ``unit`` (the finding's ``unit`` column, in the report's language) tells a trend in the
+    mean ("+0.4 in mean") from one in % agree ("+12 pts").
+    """
     lang = _language(lang)
-    form, template = _FINDING_UNITS.get(kind, ("coefficient", "{value}"))
+    if kind == "trend":
+        points = unit in (lang.gettext("points"), "points")
+        form, template = _FINDING_UNITS["gap"] if points else _TREND_MEAN
+    else:
+        form, template = _FINDING_UNITS.get(kind, ("coefficient", "{value}"))
     text = format_value(value, form, lang)
     return text if text == "–" else lang.gettext(template).format(value=text)
 
@@ -438,7 +466,8 @@ def client_table(
             cells = ["; ".join(words.statement(i.strip(), short=True) for i in str(v).split(",")
                                if i.strip()) or "–" for v in values]
         elif column == "value" and "kind" in frame:
-            cells = [finding_value(k, v, lang) for k, v in zip(frame["kind"], values)]
+            units = frame["unit"] if "unit" in frame else [""] * len(frame)
+            cells = [finding_value(k, v, lang, u) for k, v, u in zip(frame["kind"], values, units)]
         else:
             kind = column_kind(column, frame, levels)
             cells = [words.text(v) if kind == "text" else format_value(v, kind, lang)

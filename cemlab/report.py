@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from cemlab.exceptions import AnalysisError, DataError, ParamsError
 from cemlab.i18n import Language
 from cemlab.instrument import Instrument, describe_validation_error
+from cemlab.labels import finding_value, word
 from cemlab.params import (
     LOGO_TYPES,
     SMALLEST_SAFE_GROUP,
@@ -55,6 +56,14 @@ def escape(text: object) -> str:
 def note(text: str) -> HTML:
     """A one-line note in the report, e.g. why a section has nothing to show."""
     return HTML(f'<p class="cemlab-note">{escape(text)}</p>')
+
+
+def why_note(why: str, fallback: str, lang: Language | None = None) -> HTML:
+    """The note of a section that has nothing to show: the analysis' reason in an English
+    report, ``fallback`` (already in the report's language) in any other, since the analyses'
+    reasons are English; the reason stays in the audit notebook's outputs either way."""
+    lang = lang or Language()
+    return note(why if why and lang.code == "en" else fallback)
 
 
 def paragraph(text: str) -> HTML:
@@ -99,14 +108,18 @@ def cover(
     smallest group shown on the cover, so that a reader knows figures of so few are in it.
 
     ``branding`` (the params' ``branding:``) gives the consultancy's name, logo and accent
-    colour; every cover says "Confidential". A group below ``min_group_size`` is "fewer than
-    N". The total is shown, so the other groups' exact sizes would give the small group's away
-    (total minus the rest): while any group is hidden, a single other group is shown as "at
-    least" the size it has whatever the hidden ones hold, and several others as "at least N".
+    colour; every cover says "Confidential". The default name is cemlab's, written in the
+    report's language; a consultancy's own name is shown as given. A group below
+    ``min_group_size`` is "fewer than N". The total is shown, so the other groups' exact sizes
+    would give the small group's away (total minus the rest): while any group is hidden, a
+    single other group is shown as "at least" the size it has whatever the hidden ones hold,
+    and several others as "at least N".
     """
     lang = lang or Language()
     _ = lang.gettext
     branding = branding or Branding()
+    # cemlab's own default name is text of the report, in its language; a consultancy's is kept
+    brand = _(branding.name) if branding.name == Branding().name else branding.name
     sizes = {level: int(n) for level, n in group_sizes.items()}
     total = sum(sizes.values())
     hidden = [level for level, n in sizes.items() if n < min_group_size]
@@ -120,11 +133,12 @@ def cover(
         rows.append((_("Wave"), wave))
     rows.append((_("Respondents"), respondents_text(total, min_group_size, lang)))
     for level, n in sizes.items():
+        name = word(level, lang)  # the catalogue's word for a known level, else the client's
         if level in hidden or not hidden:
-            rows.append((f"– {level}", respondents_text(n, min_group_size, lang)))
+            rows.append((f"– {name}", respondents_text(n, min_group_size, lang)))
         else:
             least = lang.number(max(floor, min_group_size), 0)
-            rows.append((f"– {level}", _("at least {n}").format(n=least)))
+            rows.append((f"– {name}", _("at least {n}").format(n=least)))
     if allow_small_groups and min_group_size < SMALLEST_SAFE_GROUP:
         rows.append((_("Smallest group shown"),
                      _("{n} respondent(s): below the usual {safe}, as agreed with the client")
@@ -137,14 +151,15 @@ def cover(
     return HTML(
         f'<section class="cemlab-cover-page" style="--cemlab-accent: {branding.accent}">'
         f'<div class="cemlab-brand">{logo}<span class="cemlab-brand-name">'
-        f'{escape(branding.name)}</span>'
+        f'{escape(brand)}</span>'
         f'<span class="cemlab-confidential">{escape(_("Confidential"))}</span></div>'
         f'<h1>{escape(title)}</h1><dl class="cemlab-cover">{items}</dl></section>'
     )
 
 
 #: The report's parts as its contents lists them: (part, the params section it belongs to,
-#: anchor). The executive summary condenses the findings, so it comes and goes with them.
+#: anchor). The executive summary condenses the findings, so it comes and goes with them; the
+#: appendix (methods, full tables, what was left out) belongs to no section: every report has it.
 CONTENTS: tuple[tuple[str, str, str], ...] = (
     ("summary", "findings", "executive-summary"),
     ("findings", "findings", "key-findings"),
@@ -155,6 +170,7 @@ CONTENTS: tuple[tuple[str, str, str], ...] = (
     ("nps", "nps", "nps"),
     ("trend", "trend", "trend"),
     ("quality", "quality", "quality"),
+    ("appendix", "", "appendix"),
 )
 
 
@@ -168,24 +184,36 @@ def _contents_titles(lang: Language) -> dict[str, str]:
         "scorecard": _("Scorecard and gaps"),
         "correlations": _("Which practices go together"),
         "reliability": _("Reliability per dimension"),
-        "nps": _("Customer Net Promoter Score and its drivers"),
+        "nps": _("Customer Net Promoter Score"),
         "trend": _("Trend against the previous wave"),
-        "quality": _("Appendix: data quality and methods"),
+        "quality": _("Data quality"),
+        "appendix": _("Appendix: methods and full tables"),
     }
 
 
 def contents(sections: Sequence[str], lang: Language | None = None) -> HTML:
-    """The list of the sections this report has, in report order, each a link to its heading."""
+    """The list of the sections this report has, in report order, each a link to its heading.
+
+    ``sections`` are those the report shows (`cemlab.sections.sections_with_data`): a section
+    left out for want of data has no entry. The appendix is always listed.
+    """
     lang = lang or Language()
     titles = _contents_titles(lang)
     items = "".join(f'<li><a href="#{anchor}">{escape(titles[part])}</a></li>'
-                    for part, section, anchor in CONTENTS if section in sections)
+                    for part, section, anchor in CONTENTS if not section or section in sections)
     return HTML(f'<nav class="cemlab-contents"><h2>{escape(lang.gettext("Contents"))}</h2>'
                 f"<ol>{items}</ol></nav>")
 
 
-def heading(part: str, lang: Language | None = None) -> HTML:
-    """A part's heading in the report's language, with the anchor `contents` links to."""
+def heading(part: str, lang: Language | None = None,
+            shown: Sequence[str] | None = None) -> HTML | None:
+    """A part's heading in the report's language, with the anchor `contents` links to.
+
+    None (nothing shown) when ``shown`` (the sections the report shows) leaves its section out.
+    """
+    section = {name: section for name, section, _anchor in CONTENTS}[part]
+    if shown is not None and section and section not in shown:
+        return None
     anchor = {name: anchor for name, _section, anchor in CONTENTS}[part]
     return HTML(f'<h2 id="{anchor}">{escape(_contents_titles(lang or Language())[part])}</h2>')
 
@@ -241,36 +269,23 @@ def _p_phrase(p: float | None, lang: Language) -> str:
     return written if written.startswith("<") else f"= {written}"
 
 
-def _unit_decimals(lang: Language) -> dict[str, int]:
-    """Decimals of a finding's value by its unit: whole points of % and NPS, r to two places."""
-    _ = lang.gettext
-    return {_("points"): 0, _("NPS points"): 0, _("scale points"): 1, _("correlation"): 2,
-            _("% of explained variance"): 0}
-
-
 def findings_view(table: pd.DataFrame | None, lang: Language | None = None) -> pd.DataFrame | None:
     """The findings as a reader sees them: rank, the sentence, the value with its unit, p.
 
-    The value is written as the language writes numbers, to the decimals its unit deserves
-    (whole points of % agree and NPS, r to two places, means to one), unit beside it; p as
-    "< 0.001" or three decimals, "–" for a fact with no test.
+    The value is written by `cemlab.labels.finding_value`, the one formatter of a finding's
+    figure ("+18 pts", "mean 5.5", "r = 0.60"); p as "< 0.001" or three decimals, "–" for a
+    fact with no test.
     """
     if table is None:
         return None
     lang = lang or Language()
     _ = lang.gettext
-    decimals = _unit_decimals(lang)
-
-    def with_unit(value: float, unit: str) -> str:
-        if pd.isna(value):
-            return "–"
-        number = lang.number(value, decimals.get(unit, 1))
-        return f"{number}{unit}" if unit.startswith("%") else f"{number} {unit}"
-
+    units = table["unit"] if "unit" in table.columns else [""] * len(table)
     return pd.DataFrame({
         _("Rank"): table["rank"].astype(int).astype(str),
         _("Finding"): table["finding"],
-        _("Value"): [with_unit(v, u) for v, u in zip(table["value"], table["unit"], strict=True)],
+        _("Value"): [finding_value(k, v, lang, u)
+                     for k, v, u in zip(table["kind"], table["value"], units, strict=True)],
         "p": [lang.p_value(None if pd.isna(p) else float(p)) for p in table["p_adjusted"]],
     })
 
@@ -414,18 +429,33 @@ def _reasons(table: pd.DataFrame) -> str:
 
 
 def chart(draw: Callable[..., Any], table: pd.DataFrame | None, **options: Any) -> None:
-    """Draw ``table`` with a `cemlab.plots` function and show it as SVG; nothing when no data.
+    """Draw ``table`` with a `cemlab.plots` function and show it; nothing when there is no data.
 
     A table whose every row is suppressed draws nothing either: a chart of grey "suppressed"
-    labels says no more than the table above it. SVG: sharp at any zoom or in print, about the
-    PNG's size (the correlation heatmap's larger) and faster to write; the charts are most of
-    a report's rendering time.
+    labels says no more than the table above it. The chart is shown as `chart_figure`: an SVG
+    image with the chart's description (`cemlab.plots.alt_text`) as its alt text.
     """
     if table is None or len(table) == 0 or _all_suppressed(table):
         return
     from IPython.display import display
 
-    display(svg_chart(draw(table, **options)))
+    display(chart_figure(draw(table, **options)))
+
+
+def chart_figure(ax: Any) -> HTML:
+    """The Axes' figure as ``<figure class="cemlab-chart"><img alt=... src="data:...svg">``.
+
+    The alt text says what the chart shows (`cemlab.plots.alt_text`), for a screen reader and
+    for anyone whose browser shows no image; it is escaped, since it quotes statements. The
+    image is the SVG of `svg_chart`: sharp at any zoom and in print.
+    """
+    from cemlab.plots import alt_text
+
+    alt = alt_text(ax) or ""
+    svg = svg_chart(ax).data
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return HTML(f'<figure class="cemlab-chart"><img alt="{escape(alt)}" role="img" '
+                f'src="data:image/svg+xml;base64,{data}"></figure>')
 
 
 def svg_chart(ax: Any) -> Any:
@@ -447,6 +477,62 @@ def svg_chart(ax: Any) -> Any:
         ax.figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(ax.figure)
     return SVG(buffer.getvalue())
+
+
+def show_section(view: Any, lang: Language | None = None) -> None:
+    """One section as the client reads it (`cemlab.sections.View`): what it means for the
+    business, its one note (a group not shown, or why there is no data), one chart, one
+    compact table of the statement and at most five figures. Nothing for a section whose data
+    was not given (it is listed in the appendix instead)."""
+    from IPython.display import display
+
+    from cemlab.labels import client_table
+    from cemlab.sections import intro
+
+    lang = lang or Language()
+    if view.absent:
+        return
+    display(HTML(f'<p class="cemlab-intro">{escape(intro(view.section, lang))}</p>'))
+    if view.note:
+        display(note(view.note))
+    if view.chart is not None and view.chart_table is not None:
+        chart(view.chart, view.chart_table, **view.chart_options)
+    if view.table is not None and len(view.table):
+        shown = client_table(view.table, view.columns, lang, view.instrument)
+        display(HTML(f'<div class="cemlab-compact">'
+                     f"{plain_table_html(shown, _text_positions(shown, lang))}</div>"))
+
+
+#: Columns of words (a statement, a practice, a segment): set left, as text reads.
+TEXT_COLUMNS = frozenset({"statement", "statement_a", "statement_b", "item", "item_a", "item_b",
+                          "title", "dimension", "segment", "group", "driver", "check", "detail",
+                          "finding", "quadrant", "note"})
+
+
+def _text_positions(shown: pd.DataFrame, lang: Language) -> list[int]:
+    """Positions of the columns of a client table whose heading is that of a `TEXT_COLUMNS`."""
+    from cemlab.labels import heading as column_heading
+
+    words = {column_heading(c, lang) for c in TEXT_COLUMNS}
+    return [i for i, c in enumerate(shown.columns) if c in words]
+
+
+def plain_table_html(table: pd.DataFrame, text_columns: Sequence[int] = (0,)) -> str:
+    """A table of text cells (`cemlab.labels.client_table`) as escaped HTML, no index.
+
+    The columns at ``text_columns`` (positions) hold words and are set left
+    (``class="cemlab-text"``); the others hold figures and are set right.
+    """
+    def cell(tag: str, position: int, text: object) -> str:
+        kind = "cemlab-text" if position in text_columns else "cemlab-figure"
+        align = "left" if position in text_columns else "right"
+        return f'<{tag} class="{kind}" style="text-align: {align}">{escape(text)}</{tag}>'
+
+    head = "".join(cell("th", i, c) for i, c in enumerate(table.columns))
+    rows = "".join("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>"
+                   for row in table.itertuples(index=False))
+    return (f'<table class="cemlab-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
 
 
 def attempt(analysis: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, str]:
@@ -621,6 +707,18 @@ def data_quality(survey: Survey, min_group_size: int | None = None) -> ResultTab
     )
 
 
+def quality_in(table: pd.DataFrame, lang: Language) -> pd.DataFrame:
+    """The data-quality table for a report in ``lang``: a reason the catalogue does not know
+    (the loader's reasons are English) is "other reason" outside English."""
+    from cemlab.labels import WORDS
+
+    if lang.code == "en" or "detail" not in table.columns:
+        return table
+    reasons = table["check"].isin(["excluded", "answers set missing"])
+    unknown = reasons & ~table["detail"].isin(list(WORDS))
+    return table.assign(detail=table["detail"].where(~unknown, "other"))
+
+
 _SUBTRACTION_REASON = "hidden too: with the others shown it would give a smaller count away"
 #: A cell of the client's file as the loader quotes it in a reason ("'nie wiem' means ...").
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -647,41 +745,196 @@ def _reason_label(issue: QualityIssue) -> str:
     return reason
 
 
+def _method_texts(lang: Language) -> dict[str, str]:
+    """How each table of the report was computed, by table name (one line each, in ``lang``).
+
+    These say what the notebook's calls compute (the analyses' defaults): agreement gaps and
+    the scorecard Holm-adjusted across statements, correlations Spearman with Benjamini-
+    Hochberg across pairs (the matrix shows the same coefficients, so it has no line of its own).
+    """
+    _ = lang.gettext
+    return {
+        "findings": _(
+            "Findings: a finding is reported when its test stays significant at 0.05 after "
+            "adjustment (Holm; correlations Benjamini-Hochberg), most important first; the "
+            "largest gap, the lowest statement and the strongest correlation are always "
+            "reported."),
+        "agreement": _(
+            "Agreement: % agree, % neutral and % disagree are shares of the respondents who "
+            "answered the statement; 95% intervals of % agree by Wilson's method."),
+        "agreement_gap": _(
+            "Management and staff: the gap in % agree in percentage points; Fisher's exact test "
+            "when an expected count is below 5, otherwise the two-proportion z-test; p-values "
+            "adjusted across statements (Holm); effect size Cohen's h (0.2 small, 0.5 medium, "
+            "0.8 large)."),
+        "scorecard": _(
+            "Scorecard: means on the survey's scale (reverse-keyed statements turned round) "
+            "with 95% t intervals; differences in mean between management and staff by Welch's "
+            "t-test, p-values adjusted across statements (Holm); benchmark: the 2008 study of "
+            "the Polish market, where it published a figure."),
+        "practices": _(
+            "Practices: the mean of each respondent's mean over the practice's statements; "
+            "Cronbach's alpha from pairwise-complete covariances."),
+        "correlations": _(
+            "Correlations: Spearman's rank correlation over the respondents who answered both "
+            "statements; p-values adjusted across pairs (Benjamini-Hochberg)."),
+        "reliability": _(
+            "Reliability: Cronbach's alpha per practice with Feldt's 95% interval; 0.7 or more "
+            "is usually read as consistent."),
+        "item_reliability": _(
+            "Statements of a practice: alpha of the practice without the statement, and the "
+            "correlation of the statement with the sum of the practice's other statements."),
+        "nps": _(
+            "NPS: on the recommend question (0-10) promoters answer 9-10, passives 7-8, "
+            "detractors 0-6; NPS is % promoters minus % detractors; adjusted-Wald 95% interval "
+            "(Rocks 2016)."),
+        "nps_trend": _(
+            "NPS change: the difference between the waves with its adjusted-Wald 95% interval "
+            "and z-test (Rocks 2016)."),
+        "drivers": _(
+            "Drivers: Johnson's relative weights, the shares of R² of a linear regression of the "
+            "recommend score on each touchpoint's satisfaction (summing to 100%), with percentile "
+            "bootstrap 95% intervals."),
+        "importance_performance": _(
+            "Importance and performance: each touchpoint's share of R² against its mean "
+            "satisfaction, cut at the means over the touchpoints; a key weakness is important "
+            "and below the average performance."),
+        "trend": _(
+            "Trend: the change is this wave minus the previous one; means by Welch's t-test, "
+            "% agree by the two-proportion z-test; p-values adjusted across statements (Holm); "
+            "significant means an adjusted p below 0.05."),
+        "data_quality": _(
+            "Data quality: missing answers count blanks and answers set missing (don't know, "
+            "out of range)."),
+    }
+
+
+def _table_titles(lang: Language) -> dict[str, str]:
+    """The appendix's titles of the full tables, by table name."""
+    _ = lang.gettext
+    return {
+        "agreement": _("Agreement by group"),
+        "agreement_gap": _("Agreement of management and staff"),
+        "scorecard": _("Scorecard, every figure"),
+        "practices": _("Scorecard by practice"),
+        "correlations": _("Correlations between statements"),
+        "reliability": _("Reliability per practice"),
+        "item_reliability": _("Reliability per statement"),
+        "nps": _("Net Promoter Score by segment"),
+        "nps_trend": _("NPS against the previous wave"),
+        "drivers": _("Drivers of the recommend score"),
+        "importance_performance": _("Importance and performance of the touchpoints"),
+        "trend": _("Trend per statement"),
+        "data_quality": _("Data quality"),
+    }
+
+
+#: Tables the appendix does not repeat: shown in full in their section (findings), or the same
+#: figures as another table (the correlation matrix holds the pairs' coefficients).
+_NOT_REPEATED = frozenset({"findings", "correlation_matrix"})
+
+
 def methods(
     instrument: Instrument,
     *,
     min_group_size: int,
     tables: Mapping[str, pd.DataFrame] | None = None,
+    lang: Language | None = None,
+    left_out: Mapping[str, str] | None = None,
 ) -> HTML:
     """The methods list: scale, agreement bands, the suppression rule, and each table's method.
 
-    The tests, intervals and adjustments are taken from the ``notes`` of the result tables the
-    report showed (``ReportTables.tables``), so the appendix says what was actually computed.
+    One line per table the report showed (``ReportTables.tables``), in ``lang``; the sections
+    left out for want of data (``left_out``, `cemlab.sections.sections_with_data`) are listed
+    once at the end: "Not included: NPS — no customer feedback was given".
     """
+    lang = lang or Language()
+    _ = lang.gettext
     bands = instrument.bands
-    parts = [f"disagree {_band(bands.disagree)}"]
+    parts = [_("disagree {band}").format(band=_band(bands.disagree, lang))]
     if bands.neutral is not None:
-        parts.append(f"neutral {_band(bands.neutral)}")
-    parts.append(f"agree {_band(bands.agree)}")
+        parts.append(_("neutral {band}").format(band=_band(bands.neutral, lang)))
+    parts.append(_("agree {band}").format(band=_band(bands.agree, lang)))
+    n = lang.number(min_group_size, 0)
     lines = [
-        f"Instrument: {instrument.title or instrument.name} ({len(instrument.items)} statements "
-        f"in {len(instrument.dimensions)} dimensions), answered on a "
-        f"{instrument.scale.min}-{instrument.scale.max} scale.",
-        "Bands: " + ", ".join(parts) + ". “% agree” is the share of respondents who answered "
-        "the statement with a score in the agree band.",
-        f"Suppression: a figure computed from fewer than {min_group_size} respondents is not "
-        "shown (marked “suppressed”), and neither is any difference or finding derived from "
-        f"it; a group smaller than {min_group_size} is given as “fewer than {min_group_size}”.",
+        _("Instrument: {title} ({items} statements in {dimensions} practices), answered on a "
+          "{low}-{high} scale.").format(
+            title=lang.gettext(lang.text(instrument.title or instrument.name)),
+            items=lang.number(len(instrument.items), 0),
+            dimensions=lang.number(len(instrument.dimensions), 0),
+            low=lang.number(instrument.scale.min, 0), high=lang.number(instrument.scale.max, 0)),
+        _("Bands: {bands}. “% agree” is the share of respondents who answered the statement "
+          "with a score in the agree band.").format(bands=", ".join(parts)),
+        _("Confidentiality: a figure computed from fewer than {n} respondents is not shown "
+          "(marked “hidden”), and neither is any difference or finding derived from it, nor a "
+          "figure from which one could be worked out by subtraction; a group smaller than {n} "
+          "is given as “fewer than {n}”.").format(n=n),
     ]
-    for table in (tables or {}).values():
-        notes = getattr(table, "notes", "")
-        if notes:
-            lines.append(f"{getattr(table, 'title', '') or 'Table'}: {notes}")
-    return HTML("<ul>" + "".join(f"<li>{escape(text)}</li>" for text in lines) + "</ul>")
+    texts = _method_texts(lang)
+    lines += [texts[name] for name in (tables or {}) if name in texts]
+    if left_out:
+        lines.append(_("Not included: {sections}.").format(sections="; ".join(left_out.values())))
+    return HTML('<ul class="cemlab-methods">'
+                + "".join(f"<li>{escape(text)}</li>" for text in lines) + "</ul>")
 
 
-def _band(band: tuple[float, float]) -> str:
-    low, high = (f"{v:g}" for v in band)
+def appendix_tables(tables: Mapping[str, pd.DataFrame], lang: Language | None = None,
+                    instruments: Sequence[Instrument] = ()) -> HTML:
+    """Every table the report kept, with all its columns, headings and statements in words.
+
+    The sections show a compact table each; here is the rest (as in the workbook, which keeps
+    the machine names and full precision). ``instruments`` name the statements: the survey's
+    and the customer feedback's.
+    """
+    from cemlab.labels import client_table, default_columns
+
+    lang = lang or Language()
+    titles = _table_titles(lang)
+    parts = []
+    for name, table in tables.items():
+        if name in _NOT_REPEATED or name not in titles or len(table) == 0:
+            continue
+        instrument = _instrument_of(table, instruments)
+        if name == "data_quality":
+            table = quality_in(table, lang)
+        columns = default_columns(table)
+        shown = client_table(table, columns, lang, instrument)
+        shown = _without_empty_rows_and_columns(shown, lang)
+        if shown.empty:
+            continue
+        parts.append(f"<h3>{escape(titles[name])}</h3>"
+                     f'<div class="cemlab-full-table">'
+                     f"{plain_table_html(shown, _text_positions(shown, lang))}</div>")
+    return HTML("".join(parts))
+
+
+def _without_empty_rows_and_columns(shown: pd.DataFrame, lang: Language) -> pd.DataFrame:
+    """A client table without the rows and columns that hold no figure (every cell hidden or
+    empty): a group hidden for confidentiality is said once, in its section, not shown as a
+    block of "hidden" rows."""
+    empty = shown.isin(["–", lang.gettext("hidden")])
+    words = _text_positions(shown, lang)
+    figures = [i for i in range(shown.shape[1]) if i not in words]
+    if figures:
+        shown = shown.loc[~empty.iloc[:, figures].all(axis=1)]
+        empty = empty.loc[shown.index]
+    return shown.loc[:, ~empty.all(axis=0)]
+
+
+def _instrument_of(table: pd.DataFrame, instruments: Sequence[Instrument]) -> Instrument | None:
+    """The instrument whose items the table is about (the feedback's for drivers)."""
+    ids = {str(v) for column in ("item", "item_a", "driver") if column in table.columns
+           for v in table[column].dropna()}
+    for instrument in instruments:
+        if ids and ids <= set(instrument.item_ids) | (
+                {instrument.recommend.id} if instrument.recommend else set()):
+            return instrument
+    return instruments[0] if instruments else None
+
+
+def _band(band: tuple[float, float], lang: Language | None = None) -> str:
+    lang = lang or Language()
+    low, high = (lang.number(v, 0 if float(v).is_integer() else 1) for v in band)
     return low if low == high else f"{low}-{high}"
 
 

@@ -353,14 +353,20 @@ def _join_reasons(old: str, new: str) -> str:
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+#: Significant digits of an exported number: far more than any figure warrants, too few to
+#: carry binary rounding error (56.00000000000001 has 16).
+EXPORT_DIGITS = 12
+
+
 def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> list[Path]:
     """Write each table as ``<name>.csv`` and all of them as sheets of ``tables.xlsx``.
 
     No cell can run code when the client opens a file (`cemlab.safe_export`): in the CSV files
     a text cell a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@`` ...) starts
     with ``'``; in the workbook every text cell is stored as text. Headers and index labels are
-    cells too. Numbers stay numbers; the CSV writes them to 15 significant digits, as a
-    spreadsheet shows them, so float noise (56.00000000000001) reads 56. Lines end in CRLF
+    cells too. Numbers stay numbers, rounded to `EXPORT_DIGITS` significant digits in both
+    files (`cemlab.labels.clean_numbers`), so float noise (56.00000000000001) reads 56 in a
+    text editor and in the workbook's cell alike. Lines end in CRLF
     (RFC 4180), so a field holding a carriage return is quoted and stays one cell. Each file is
     written beside its final name and renamed into place, so an interrupted run leaves no
     half-written file.
@@ -378,6 +384,9 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> list
             raise ValueError(f"tables {same[0]!r} and {name!r} would share one sheet in "
                              "tables.xlsx (Excel keeps 31 characters, ignoring case): rename one")
         sheets[name[:31]] = name
+    from cemlab.labels import clean_numbers
+
+    tables = {name: clean_numbers(table, EXPORT_DIGITS) for name, table in tables.items()}
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -77,13 +77,13 @@ def test_client_text_in_values_labels_and_headers_is_inert(tmp_path):
 
 
 def test_float_noise_is_not_written_to_csv(tmp_path):
-    largest = sys.float_info.max  # 15 digits would round it up to inf: written in full
+    largest = sys.float_info.max  # to 12 digits it rounds down, and stays finite
     table = pd.DataFrame({"pct_agree": [56.00000000000001, 0.1 + 0.2, 1 / 3, largest],
                           "n": [1, 2, 3, 4]})
     write_tables({"agreement": table}, tmp_path)
     assert _csv_rows(tmp_path / "agreement.csv") == [
-        ["pct_agree", "n"], ["56", "1"], ["0.3", "2"], ["0.333333333333333", "3"],
-        [repr(largest), "4"]]
+        ["pct_agree", "n"], ["56", "1"], ["0.3", "2"], ["0.333333333333", "3"],
+        [f"{largest:.12g}", "4"]]
 
 
 def test_bad_table_names_are_refused_before_anything_is_written(tmp_path):
@@ -156,7 +156,8 @@ def _check_number(read: str | float, original: float, *, csv_file: bool) -> None
         read = float(read)
     else:  # openpyxl writes 16 significant digits ("%.16g")
         assert isinstance(read, int | float)
-    assert math.isclose(read, original, rel_tol=1e-14, abs_tol=1e-300)
+    # rounded to 12 significant digits (EXPORT_DIGITS): no float noise, every figure's digits
+    assert math.isclose(read, original, rel_tol=1e-11, abs_tol=1e-300)
 
 
 @settings(max_examples=40, deadline=None,
@@ -218,3 +219,28 @@ def test_multiindex_labels_categories_and_missing_text_are_covered(tmp_path):
     assert all(cell.data_type != "f" for row in cells for cell in row)
     values = [[cell.value for cell in row] for row in cells]
     assert ["=seg", "+2024", "=A1", "-x", -1.25] in values
+
+
+def _significant_digits(value: float) -> int:
+    """Digits of the shortest repr that reads back as ``value`` (56.00000000000001 has 16)."""
+    mantissa = repr(float(value)).lower().split("e")[0].replace("-", "").replace(".", "")
+    return len(mantissa.strip("0")) or 1
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 1000)), min_size=1,
+                      max_size=8))
+def test_exported_figures_carry_no_float_noise(tmp_path, parts):
+    # shares and means as the analyses compute them (100 * k / n, sums of tenths) carry binary
+    # noise; the files read back hold each figure to 12 significant digits, as written
+    values = [100 * k / n for k, n in parts] + [sum([0.1] * (n % 20 + 1)) for _k, n in parts]
+    table = pd.DataFrame({"value": values})
+    write_tables({"figures": table}, tmp_path)
+    from_csv = pd.read_csv(tmp_path / "figures.csv")["value"]
+    from_xlsx = [row[0].value for row in load_workbook(tmp_path / "tables.xlsx")["figures"]
+                 .iter_rows(min_row=2)]
+    for original, csv_value, xlsx_value in zip(values, from_csv, from_xlsx, strict=True):
+        expected = float(f"{original:.12g}")
+        assert csv_value == expected and xlsx_value == expected
+        assert _significant_digits(csv_value) <= 12 and _significant_digits(xlsx_value) <= 12

@@ -151,20 +151,29 @@ class Report:
     previous: Survey | None
     feedback: Survey | None
     previous_feedback: Survey | None
+    #: each section's compact table: (the kept table it shows rows of, those rows)
+    views: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
 
 
 def run_report(parameters: dict, folder: Path) -> Report:
     """The notebook's code cells, in order, with ``parameters`` injected as papermill does."""
     namespace: dict = {}
     covers: list[str] = []
-    cover, chart = report.cover, report.chart
+    views: list[tuple[str, pd.DataFrame]] = []
+    cover, chart, show_section = report.cover, report.chart, report.show_section
 
     def keep_cover(**kwargs):
         page = cover(**kwargs)
         covers.append(page.data)
         return page
 
-    report.cover, report.chart = keep_cover, lambda *args, **kwargs: None
+    def keep_view(view, lang=None):
+        if view.table is not None and len(view.table):
+            views.append((view.source, view.table))
+        return show_section(view, lang)
+
+    report.cover, report.chart, report.show_section = (keep_cover, lambda *a, **k: None,
+                                                       keep_view)
     try:
         for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] != "code":
@@ -175,10 +184,10 @@ def run_report(parameters: dict, folder: Path) -> Report:
             if "parameters" in cell["metadata"].get("tags", []):
                 namespace.update(parameters)
     finally:
-        report.cover, report.chart = cover, chart
+        report.cover, report.chart, report.show_section = cover, chart, show_section
     client = namespace["client_data"]
     return Report(dict(namespace["tables"].tables), "".join(covers), client.survey,
-                  client.previous, client.feedback, client.previous_feedback)
+                  client.previous, client.feedback, client.previous_feedback, views)
 
 
 # --- what each shown figure is of ------------------------------------------------------------
@@ -356,6 +365,8 @@ def _cover_figures(rep: Report) -> Iterator[Figure]:
 def figures(rep: Report) -> list[Figure]:
     found = list(_cover_figures(rep))
     for name, table in rep.tables.items():
+        found.extend(_figures_of(name, table, rep))
+    for name, table in rep.views:  # the sections' compact tables, hunted with the rest
         found.extend(_figures_of(name, table, rep))
     for figure in found:  # the model must say what the table counts
         if not math.isnan(figure.n):
@@ -546,6 +557,72 @@ def test_the_hunt_finds_the_leaks_it_was_written_for(reports):
     reopened = Report({**rep.tables, "trend": trend}, rep.cover, rep.survey, rep.previous,
                       rep.feedback, rep.previous_feedback)
     assert any(p.startswith("(c)") and "trend" in p for p in leaks(reopened))
+
+
+def test_the_sections_compact_tables_show_only_rows_of_the_kept_tables(reports):
+    # a compact table picks rows and columns of a table the client receives: it computes no
+    # figure of its own, so no figure in it escapes the hunt above
+    for name, rep in reports.items():
+        assert rep.views, name
+        for source, rows in rep.views:
+            kept = rep.tables[source]
+            assert set(rows.index) <= set(kept.index), (name, source)
+            common = [c for c in rows.columns if c in kept.columns]
+            pd.testing.assert_frame_equal(rows[common], kept.loc[rows.index, common],
+                                          check_dtype=False)
+
+
+#: Brightmart's shape: four managers among a hundred (min_group_size 5)
+FEW_MANAGERS = Design(staff=96, management=4)
+
+
+def _shown_by_group(rep: Report) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """(measure, item, group) -> (base, value) for every per-group figure the report shows."""
+    shown = {}
+    for name, table in [*rep.tables.items(), *rep.views]:
+        for row in pd.DataFrame(table).to_dict("records"):
+            if "item" not in row:
+                continue
+            groups = [row["group"]] if "group" in row else ["all", "management", "staff"]
+            for group in groups:
+                suffix = "" if ("group" in row or group == "all") else f"_{group}"
+                for measure in ("pct_agree", "mean"):
+                    value, n = row.get(measure + suffix), row.get("n" + suffix)
+                    if value is not None and not pd.isna(value) and not pd.isna(n):
+                        shown[(measure, row["item"], group)] = (float(n), float(value))
+    return shown
+
+
+def test_overall_minus_staff_never_gives_a_small_management_away(tmp_path):
+    # the subtraction attack: (n_all * p_all - n_staff * p_staff) / (n_all - n_staff) is the
+    # managers' exact figure, so with four managers a report may show all respondents or
+    # staff, never both; it shows all respondents, so the section still says something
+    rep = run_report(write_client(FEW_MANAGERS, tmp_path), tmp_path)
+    shown = _shown_by_group(rep)
+    for item in ITEMS:
+        for measure in ("pct_agree", "mean"):
+            for group in ("staff", "management"):
+                both = (measure, item, "all") in shown and (measure, item, group) in shown
+                assert not both, f"{measure} of {item}: all respondents and {group} both shown"
+        assert ("pct_agree", item, "all") in shown  # every respondent's figure is shown
+    (agreement_rows,) = [rows for source, rows in rep.views if source == "agreement"]
+    assert set(agreement_rows["group"]) == {"all"} and len(agreement_rows) == len(ITEMS)
+    assert not leaks(rep)
+
+
+def test_the_subtraction_attack_works_on_the_figures_the_rule_hides(tmp_path):
+    # the same arithmetic on staff's figures, shown again, gives each manager-only % agree
+    # exactly: the attack the test above guards against is real
+    rep = run_report(write_client(FEW_MANAGERS, tmp_path), tmp_path)
+    opened = agreement(rep.survey, min_group_size=1).set_index(["item", "group"])
+    managers = rep.survey.responses[rep.survey.groups == "management"]
+    for item in ITEMS:
+        n_all, p_all = opened.loc[(item, "all"), ["n", "pct_agree"]]
+        n_staff, p_staff = opened.loc[(item, "staff"), ["n", "pct_agree"]]
+        recovered = (n_all * p_all - n_staff * p_staff) / (n_all - n_staff)
+        low, high = rep.survey.instrument.bands_of(item).agree
+        truth = 100 * managers[item].dropna().between(low, high).mean()
+        assert math.isclose(recovered, truth, abs_tol=1e-9)
 
 
 @st.composite

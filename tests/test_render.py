@@ -503,6 +503,14 @@ def demo_client(slug: str):
     return load_client(DEMO_PARAMS / f"{slug}.yaml")
 
 
+def shown(value: float, column: str, table: pd.DataFrame | None = None) -> str:
+    """A figure as the report writes it (`cemlab.labels`: whole %, means to one decimal)."""
+    from cemlab.i18n import Language
+    from cemlab.labels import column_kind, format_value
+
+    return format_value(value, column_kind(column, table), Language("en"))
+
+
 def test_demo_clients_render(demo):
     result, reports, pages = demo
     assert set(pages) == {"kestrel-mobile", "brightmart", "bank-wislany", "kestrel-custom",
@@ -511,8 +519,9 @@ def test_demo_clients_render(demo):
     for page in pages.values():
         assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
         assert not re.search(r"<link[^>]*href=[\"']?(https?:)?//", page, re.I)
-    # the charts are SVG (cemlab.report.chart), inlined as images: nothing in them can run
-    assert pages["kestrel-mobile"].count('src="data:image/svg+xml;base64,') >= 9
+    # the charts are SVG (cemlab.report.chart), inlined as images: nothing in them can run;
+    # one a section (agreement, scorecard, correlations, NPS, trend)
+    assert pages["kestrel-mobile"].count('src="data:image/svg+xml;base64,') >= 5
 
 
 def test_validate_and_render_agree_on_every_params_file(demo, batch):
@@ -531,7 +540,7 @@ def test_validate_and_render_agree_on_every_params_file(demo, batch):
 def test_previous_feedback_with_its_own_instrument_renders_its_nps_change(demo):
     result, reports, pages = demo
     assert by_client(result)["kestrel-custom"].key_figures["NPS change, points"] != 0
-    assert "NPS trend: 2025 to 2026" in pages["kestrel-custom"]
+    assert "NPS against the previous wave" in pages["kestrel-custom"]
 
 
 def test_a_benchmark_that_is_not_one_fails_before_any_kernel(demo):
@@ -619,7 +628,7 @@ def test_sections_leave_out_what_the_params_do_not_ask_for(demo):
     _, _, pages = demo
     assert "Reliability per dimension" not in pages["short"]
     assert "Reliability per dimension" in pages["brightmart"]
-    assert "Appendix: data quality and methods" in pages["short"]
+    assert "Appendix: methods and full tables" in pages["short"]
 
 
 def test_nps_figures_match_cemlab_nps(demo):
@@ -630,11 +639,11 @@ def test_nps_figures_match_cemlab_nps(demo):
     expected = nps(client.feedback, by="segment", min_group_size=5)
     page = pages["kestrel-mobile"]
     for row in expected.itertuples():
-        assert f"<td>{row.segment}</td>" in page or f">{row.segment}<" in page
-        assert f">{row.nps:.2f}<" in page
+        assert f">{row.segment.capitalize()}<" in page
+        assert f">{shown(row.nps, 'nps')}<" in page
     overall = float(expected.loc[expected["segment"] == "all", "nps"].iloc[0])
     assert by_client(result)["kestrel-mobile"].key_figures["NPS"] == pytest.approx(overall)
-    assert "No customer feedback was given" in pages["brightmart"]
+    assert "NPS — no customer feedback was given" in pages["brightmart"]
 
 
 def test_nps_change_matches_cemlab_nps_trend(demo):
@@ -644,13 +653,14 @@ def test_nps_change_matches_cemlab_nps_trend(demo):
     client = demo_client("kestrel-mobile")
     expected = nps_trend(client.feedback, client.previous_feedback, min_group_size=5).iloc[0]
     page = pages["kestrel-mobile"]
-    assert "NPS trend: 2025 to 2026" in page
+    assert "NPS against the previous wave" in page
+    table = expected.to_frame().T
     for column in ("nps_previous", "nps_current", "change", "ci_low", "ci_high"):
-        assert f">{expected[column]:.2f}<" in page, column
+        assert f">{shown(expected[column], column, table)}<" in page, column
     figures = by_client(result)["kestrel-mobile"].key_figures
     assert figures["NPS change, points"] == pytest.approx(expected["change"])
     assert (reports / "kestrel-mobile" / "tables" / "nps_trend.csv").is_file()
-    assert "NPS trend" not in pages["brightmart"]  # no feedback: the table is left out
+    assert "NPS against the previous wave" not in pages["brightmart"]  # no feedback
 
 
 def test_drivers_match_cemlab_key_drivers(demo):
@@ -662,8 +672,8 @@ def test_drivers_match_cemlab_key_drivers(demo):
     expected = key_drivers(feedback, "ltr", drivers=journey_drivers(feedback), min_group_size=5)
     page = pages["kestrel-mobile"]
     for row in expected.itertuples():
-        assert f">{row.share_pct:.1f}<" in page  # the share column is a percentage: 1 decimal
-    assert "Key drivers of" not in pages["brightmart"]  # no feedback: no second note either
+        assert f">{shown(row.share_pct, 'share_pct')}<" in page  # a whole percentage
+    assert "Drivers of the recommend score" not in pages["brightmart"]  # no feedback
 
 
 def test_trend_matches_cemlab_trend(demo):
@@ -674,8 +684,9 @@ def test_trend_matches_cemlab_trend(demo):
     expected = trend(client.survey, client.previous, min_group_size=5)
     page = pages["kestrel-mobile"]
     for row in expected.itertuples():
-        assert f">{row.mean_current:.2f}<" in page and f">{row.change_mean:.2f}<" in page
-    assert "No previous wave was given" in pages["brightmart"]
+        assert f">{shown(row.mean_current, 'mean_current')}<" in page
+        assert f">{shown(row.change_mean, 'change_mean')}<" in page
+    assert "Trend — no previous wave was given" in pages["brightmart"]
 
 
 def test_agreement_gap_matches_cemlab(demo):
@@ -685,9 +696,9 @@ def test_agreement_gap_matches_cemlab(demo):
     expected = agreement_gap(demo_client("kestrel-mobile").survey, min_group_size=5)
     page = pages["kestrel-mobile"]
     for row in expected.itertuples():
-        assert f">{row.pct_agree_management:.1f}<" in page
-        assert f">{row.pct_agree_staff:.1f}<" in page
-        assert f">{row.gap_pct:.1f}<" in page
+        assert f">{shown(row.pct_agree_management, 'pct_agree')}<" in page
+        assert f">{shown(row.pct_agree_staff, 'pct_agree')}<" in page
+        assert f">{shown(row.gap_pct, 'gap_pct')}<" in page
 
 
 def test_scorecard_matches_cemlab_with_target_and_benchmark_gaps(demo):
@@ -698,11 +709,13 @@ def test_scorecard_matches_cemlab_with_target_and_benchmark_gaps(demo):
                          benchmark="polska-2008", min_group_size=5)
     page = pages["kestrel-mobile"]
     for row in expected.itertuples():
-        assert f">{row.mean:.2f}<" in page and f">{row.gap_to_target:.2f}<" in page
+        assert f">{shown(row.mean, 'mean')}<" in page
+        assert f">{shown(row.gap_to_target, 'gap_to_target')}<" in page
     benchmarked = expected.dropna(subset=["gap_to_benchmark"])
     assert len(benchmarked) > 0
     for row in benchmarked.itertuples():
-        assert f">{row.benchmark_mean:.2f}<" in page and f">{row.gap_to_benchmark:.2f}<" in page
+        assert f">{shown(row.benchmark_mean, 'benchmark_mean')}<" in page
+        assert f">{shown(row.gap_to_benchmark, 'gap_to_benchmark')}<" in page
     lowest = float(expected.loc[expected["lowest"], "mean"].iloc[0])
     assert by_client(result)["kestrel-mobile"].key_figures["Lowest statement, mean"] == lowest
 
@@ -711,7 +724,10 @@ def test_a_group_below_the_minimum_shows_no_figures(demo):
     """Brightmart has 4 managers: no management figure in its HTML or its tables."""
     _, reports, pages = demo
     page = pages["brightmart"]
-    assert "Agreement gap: management - staff: every figure is suppressed" in page
+    # one note instead of a table of hidden figures; the section shows all respondents
+    assert ("Management: not shown separately, because fewer than 5 answered; the figures are "
+            "of all respondents.") in page
+    assert not re.search(r"(?<!Benchmark )% agree — management", page)  # 2008's are public
     for path in (reports / "brightmart" / "tables").glob("*.csv"):
         table = pd.read_csv(path)
         for column in table.columns:
@@ -735,7 +751,7 @@ def test_a_small_group_leaves_the_overall_scorecard_in_the_report(demo):
                          min_group_size=5)
     assert expected["mean"].notna().all() and expected["groups_suppressed"].all()
     for row in expected.itertuples():
-        assert f">{row.mean:.2f}<" in page
+        assert f">{shown(row.mean, 'mean')}<" in page
     written = pd.read_csv(reports / "brightmart" / "tables" / "scorecard.csv")
     assert written["mean"].notna().all() and written["n"].notna().all()
     assert written["n_staff"].isna().all()  # n_staff = n - n_management would give it away
@@ -880,7 +896,7 @@ def test_kestrels_first_finding_is_the_change_in_nps(demo):
     first_row = _text_of(findings_part.split("<tbody>")[1].split("</tr>")[0])
     # cemlab.nps_trend on the demo feedback: 2 (2025) -> 17 (2026), +14.6, z-test p = 0.001
     assert "The Net Promoter Score rose 15 points since 2025" in first_row
-    assert "15 NPS points" in first_row and "0.001" in first_row
+    assert "+15 NPS pts" in first_row and "0.001" in first_row
 
 
 def test_a_polish_client_gets_a_polish_report(demo):
@@ -888,7 +904,7 @@ def test_a_polish_client_gets_a_polish_report(demo):
     page = pages["bank-wislany"]
     assert '<html lang="pl"' in page and '<html lang="en"' in pages["kestrel-mobile"]
     for heading in ("Spis treści", "Podsumowanie dla zarządu", "Najważniejsze wnioski",
-                    "Mocne strony", "Priorytety", "Aneks: jakość danych i metody"):
+                    "Mocne strony", "Priorytety", "Załącznik: metody i pełne tabele"):
         assert heading in page, heading
     assert "Executive summary" not in page and "Key findings" not in page
     assert "Średnia dojrzałość CEM wynosi" in page  # the headline, with a decimal comma

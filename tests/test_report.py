@@ -8,8 +8,11 @@ import pandas as pd
 import pytest
 
 from cemlab import plots, report
+from cemlab import sections as report_sections
 from cemlab.exceptions import AnalysisError, DataError, ParamsError
+from cemlab.i18n import Language
 from cemlab.instrument import load_instrument
+from cemlab.params import Branding
 from cemlab.results import result_table, suppress
 
 EVIL = "<script>alert(1)</script>"
@@ -292,8 +295,45 @@ def test_methods_lists_the_method_of_each_table_shown():
         "plain": pd.DataFrame({"x": [1]}),
     }
     text = report.methods(load_instrument("cem-maturity"), min_group_size=5, tables=shown).data
-    assert "<li>NPS: adjusted Wald</li>" in text
+    assert "adjusted-Wald 95% interval" in text and "NPS is % promoters minus" in text
     assert text.count("<li>") == 4  # instrument, bands, suppression, the NPS table
+
+
+def test_methods_names_the_correlation_method_once_and_as_computed():
+    # the matrix and the pairs are one analysis: one line, the adjustment `correlations` does
+    from cemlab._stats import adjust_p
+    from cemlab.correlation import correlation_matrix, correlations
+    from cemlab.survey import Survey
+
+    rng = np.random.default_rng(3)
+    cem = load_instrument("cem-maturity")
+    frame = pd.DataFrame(rng.integers(1, 11, size=(40, 4)), columns=cem.item_ids[:4])
+    frame.insert(0, "role", ["staff"] * 30 + ["management"] * 10)
+    survey = Survey(frame, cem, min_group_size=5)
+    pairs = correlations(survey, min_group_size=5)
+    assert np.allclose(pairs["p_adjusted"], adjust_p(pairs["p_value"], "fdr_bh"))
+    tables = {"correlations": pairs, "correlation_matrix": correlation_matrix(survey)}
+    for lang, words in ((Language("en"), ("Spearman", "Benjamini-Hochberg")),
+                        (Language("pl"), ("Spearmana", "Benjamini-Hochberg"))):
+        text = report.methods(cem, min_group_size=5, tables=tables, lang=lang).data
+        lines = [line for line in text.split("<li>") if "Spearman" in line]
+        assert len(lines) == 1, lines
+        assert all(word in lines[0] for word in words) and "Holm" not in lines[0]
+
+
+def test_methods_lists_the_sections_left_out_once():
+    lang = Language("pl")
+    shown, left_out = report_sections.sections_with_data(
+        ["cover", "nps", "trend", "quality"], feedback=None, previous=None, lang=lang)
+    assert shown == ["cover", "quality"]
+    text = report.methods(load_instrument("cem-maturity"), min_group_size=5, lang=lang,
+                          left_out=left_out).data
+    assert text.count("Nieujęte w raporcie") == 1
+    assert "NPS — nie przekazano opinii klientów" in text
+    contents = report.contents(shown, lang).data
+    assert "#nps" not in contents and "#trend" not in contents and "#appendix" in contents
+    assert report.heading("nps", lang, shown) is None
+    assert report.heading("quality", lang, shown) is not None
 
 
 def test_table_html_hides_bookkeeping_columns_but_keeps_the_marks():
@@ -374,7 +414,12 @@ def test_default_branding_is_neutral_and_a_polish_cover_is_polish():
     page = report.cover(client="acme", title="Acme", wave="2026",
                         group_sizes={"management": 4, "staff": 30}, min_group_size=5,
                         date="2026-12-01", lang=Language("pl")).data
-    assert "Customer Experience Management review" in page and "<img" not in page
+    assert "Przegląd zarządzania doświadczeniem klienta" in page and "<img" not in page
+    assert "Customer Experience Management review" not in page
+    named = report.cover(client="acme", title="Acme", wave="2026", group_sizes={"staff": 30},
+                         min_group_size=5, date="2026-12-01", lang=Language("pl"),
+                         branding=Branding(name="Smith & Partners")).data
+    assert "Smith &amp; Partners" in named  # a consultancy's own name is not translated
     assert "Poufne" in page and "Confidential" not in page
     assert "<dd>mniej niż 5</dd>" in page and "<dd>co najmniej 30</dd>" in page
     assert "<dt>Respondenci</dt>" in page and "<dt>Edycja badania</dt>" in page
@@ -437,22 +482,27 @@ def test_findings_are_shown_with_units_whole_points_and_p_as_a_reader_writes_it(
     from cemlab.i18n import Language
 
     table = pd.DataFrame({
-        "rank": [1, 2, 3, 4], "finding": [f"NPS rose {EVIL}", "r", "share", "lowest"],
-        "value": [14.62, 0.604, 54.2, 5.53],
-        "unit": ["NPS points", "correlation", "% of explained variance", "mean (1-10)"],
-        "p_adjusted": [0.00004, 0.0123, np.nan, np.nan],
+        "rank": [1, 2, 3, 4, 5], "finding": [f"NPS rose {EVIL}", "r", "share", "lowest", "up"],
+        "kind": ["nps change", "strongest correlation", "key weakness", "lowest", "trend"],
+        "value": [14.62, 0.604, 54.2, 5.53, 0.44],
+        "unit": ["NPS points", "correlation", "% of explained variance", "mean (1-10)",
+                 "scale points"],
+        "p_adjusted": [0.00004, 0.0123, np.nan, np.nan, 0.2],
     })
     view = report.findings_view(table)
     assert list(view.columns) == ["Rank", "Finding", "Value", "p"]
-    assert list(view["Value"]) == ["15 NPS points", "0.60 correlation",
-                                   "54% of explained variance", "5.5 mean (1-10)"]
-    assert list(view["p"]) == ["< 0.001", "0.012", "–", "–"]
+    assert list(view["Value"]) == ["+15 NPS pts", "r = 0.60", "54% of explained variance",
+                                   "mean 5.5", "+0.4 in mean"]
+    assert list(view["p"]) == ["< 0.001", "0.012", "–", "–", "0.200"]
+    # one formatter: the findings table and the client table write a finding's value alike
+    from cemlab.labels import client_table
+
+    assert list(client_table(table, ["value"])["Value"]) == list(view["Value"])
     html = report.show_findings(table, "none").data
     assert EVIL not in html and ESCAPED in html and "cemlab-findings" in html
-    polish = report.findings_view(table.assign(unit=["pkt NPS", "korelacja", "%", "x"]),
-                                  Language("pl"))
+    polish = report.findings_view(table, Language("pl"))
     assert list(polish.columns)[:3] == ["Pozycja", "Wniosek", "Wartość"]
-    assert polish["Wartość"].iloc[0] == "15 pkt NPS"
+    assert polish["Wartość"].iloc[0] == "+15 pkt NPS"
     assert polish["p"].iloc[0] == "< 0,001"
 
 
