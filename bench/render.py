@@ -3,8 +3,12 @@
 Renders N clients (copies of the demo clients in params/ under new slugs) two ways in the same
 run and prints both times, their ratio, and the floor the batch cannot beat:
 
-1. ``cemlab render <folder> --jobs <cores>``;
+1. ``cemlab render <folder> --jobs <cores>`` (report.html, report.pptx, tables, audit copy);
 2. per client, ``papermill`` (CLI) then ``jupyter nbconvert --to html --no-input`` (CLI).
+
+The deck and the PDF are then timed on their own, per client, from what the batch wrote:
+``cemlab.deck.write_deck`` (inside the batch's time too: every report gets its deck) and
+``cemlab.pdf.print_pdf`` (what ``--pdf`` adds; skipped without Chromium).
 
 The floor is measured, not assumed: starting a kernel and importing the notebook's libraries
 (per client), and the analysis work itself (the notebook's cells in an already warm kernel).
@@ -91,6 +95,28 @@ def time_scripted_loop(params_files: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
+def time_deck_and_pdf(params_files: list[Path], reports: Path) -> tuple[float, float | None]:
+    """Mean seconds per client to write report.pptx again from the batch's tables, and to print
+    its report.html to PDF (None without Chromium)."""
+    from cemlab.deck import write_deck
+    from cemlab.pdf import find_chromium, print_pdf
+
+    chromium = find_chromium()
+    decks, pdfs = [], []
+    with tempfile.TemporaryDirectory(prefix="cemlab-bench-deck-") as tmp:
+        for path in params_files:
+            folder = reports / load_params(path).client
+            started = time.perf_counter()
+            write_deck(path, folder / "tables", Path(tmp) / f"{path.stem}.pptx")
+            decks.append(time.perf_counter() - started)
+            if chromium:
+                started = time.perf_counter()
+                print_pdf(folder / "report.html", Path(tmp) / f"{path.stem}.pdf",
+                          chromium=chromium)
+                pdfs.append(time.perf_counter() - started)
+    return statistics.mean(decks), (statistics.mean(pdfs) if pdfs else None)
+
+
 def _run(client, code: str) -> None:
     reply = client.execute_interactive(code, output_hook=lambda msg: None, timeout=300)
     if reply["content"]["status"] != "ok":
@@ -156,6 +182,10 @@ def main() -> None:
         loop = time_scripted_loop(params_files, work / "loop")
         print(f"papermill + nbconvert CLI loop:      {loop:7.1f} s")
         print(f"speed-up:                            {loop / batch:7.1f} x")
+        deck, pdf = time_deck_and_pdf(params_files, work / "reports")
+        print(f"report.pptx alone (in the batch):    {deck:7.2f} s per client")
+        print("report.pdf (--pdf, headless Chromium): "
+              + (f"{pdf:5.2f} s per client" if pdf is not None else "no Chromium, not timed"))
         floor = time_floor(repeats=3)
         analysis = time_analysis(params_files[:demos])
         ideal = (floor + analysis) * args.clients / args.jobs

@@ -884,11 +884,14 @@ def appendix_tables(tables: Mapping[str, pd.DataFrame], lang: Language | None = 
 
     The sections show a compact table each; here is the rest (as in the workbook, which keeps
     the machine names and full precision). ``instruments`` name the statements: the survey's
-    and the customer feedback's.
+    and the customer feedback's. A table of more figures than a page holds is laid out in parts
+    (`appendix_parts`); the correlations list the `APPENDIX_PAIRS` strongest pairs, with a note
+    that the tables that come with the report hold them all.
     """
     from cemlab.labels import client_table, default_columns
 
     lang = lang or Language()
+    _ = lang.gettext
     titles = _table_titles(lang)
     parts = []
     for name, table in tables.items():
@@ -898,14 +901,53 @@ def appendix_tables(tables: Mapping[str, pd.DataFrame], lang: Language | None = 
         if name == "data_quality":
             table = quality_in(table, lang)
         columns = default_columns(table)
+        note_html = ""
+        if name == "correlations" and len(table) > APPENDIX_PAIRS:
+            strength = pd.to_numeric(table["r"], errors="coerce").abs()
+            note_html = note(_("The {shown} strongest of {pairs} pairs of statements; every "
+                               "pair is in the tables that come with this report "
+                               "(correlations).").format(
+                shown=lang.number(APPENDIX_PAIRS, 0), pairs=lang.number(len(table), 0))).data
+            table = table.loc[strength.sort_values(ascending=False, kind="stable")
+                              .index[:APPENDIX_PAIRS]]
         shown = client_table(table, columns, lang, instrument)
         shown = _without_empty_rows_and_columns(shown, lang)
         if shown.empty:
             continue
-        parts.append(f"<h3>{escape(titles[name])}</h3>"
-                     f'<div class="cemlab-full-table">'
-                     f"{plain_table_html(shown, _text_positions(shown, lang))}</div>")
+        pieces = appendix_parts(shown, _text_positions(shown, lang))
+        for number, (piece, words) in enumerate(pieces, start=1):
+            title = titles[name] if len(pieces) == 1 else _("{title} ({part} of {parts})").format(
+                title=titles[name], part=lang.number(number, 0), parts=lang.number(len(pieces), 0))
+            parts.append(f"<h3>{escape(title)}</h3>"
+                         + (note_html if number == 1 else "")
+                         + f'<div class="cemlab-full-table">{plain_table_html(piece, words)}</div>')
     return HTML("".join(parts))
+
+
+#: The correlation pairs the appendix lists, strongest first (21 statements make 210 pairs:
+#: 19 printed pages); all of them are in tables/correlations.csv and the workbook.
+APPENDIX_PAIRS = 20
+#: Figure columns per part of a wide appendix table: with the statement, a part fits an A4
+#: page at a readable size instead of shrinking every column to a word a line.
+APPENDIX_FIGURES_PER_PART = 7
+
+
+def appendix_parts(
+    shown: pd.DataFrame, text_columns: Sequence[int], per_part: int = APPENDIX_FIGURES_PER_PART,
+) -> list[tuple[pd.DataFrame, list[int]]]:
+    """A wide client table laid out as parts of at most ``per_part`` figure columns, each led
+    by the text columns (the first part) or the first of them (the statement, in the others):
+    every figure is kept, each on a page-wide table. Returns (part, its text positions)."""
+    words = [i for i in text_columns if i < shown.shape[1]]
+    figures = [i for i in range(shown.shape[1]) if i not in words]
+    if len(figures) <= per_part or not words:
+        return [(shown, words)]
+    parts = []
+    for start in range(0, len(figures), per_part):
+        lead = words if start == 0 else words[:1]
+        part = shown.iloc[:, lead + figures[start:start + per_part]]
+        parts.append((part, list(range(len(lead)))))
+    return parts
 
 
 def _without_empty_rows_and_columns(shown: pd.DataFrame, lang: Language) -> pd.DataFrame:

@@ -28,7 +28,13 @@ from cemlab.page import PAPER_SIZES
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PARAMS = ROOT / "params"
 #: A sane length for a demo report: a cover, a summary, a page or more per section.
-PAGES = range(4, 26)
+#: Pages of the report before its appendix (cover and contents, summary, findings, one page or
+#: two a section), and of the whole report with the appendix's full tables (laid out in parts
+#: a page wide, the 20 strongest correlation pairs): a board reads the first, an analyst the rest.
+BODY_PAGES = range(3, 19)
+PAGES = range(4, 41)
+#: The appendix's heading, as the report's language writes it.
+APPENDIX = {"a4": "Appendix: methods and full tables", "letter": "Załącznik: metody i pełne tabele"}
 #: How far into the side margins (16 mm = 45 pt) a word may reach before it counts as pushed
 #: off the printed area: the table's own padding.
 MARGIN_SLACK = 12
@@ -94,8 +100,9 @@ def _headings(report: Path) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """Words as a heading may wrap: at spaces, and after ``_`` or ``/`` (``<wbr>``)."""
-    return [w for w in re.split(r"[\s_/]+", text) if w]
+    """Words as a heading may wrap: at spaces, after ``_`` or ``/`` (``<wbr>``), and after a
+    hyphen ("Reverse-" over "keyed")."""
+    return [w for w in re.split(r"[\s_/\-]+", text) if w]
 
 
 @pytest.mark.parametrize("client", ["kestrel-mobile", "brightmart", "brightmart-letter"])
@@ -187,6 +194,9 @@ def test_the_paper_is_the_params_paper_and_the_length_is_sane(printed, client, p
     pages = _page_count(path)
     print(f"{client}: {pages} pages, {path.stat().st_size:,} bytes, {info['Page size']}")
     assert pages in PAGES, f"{client}: {pages} pages"
+    appendix = next(number for number in range(3, pages + 1)  # the contents on page 1 name it
+                    if APPENDIX[paper] in " ".join(_pdf_text(path, number).split()))
+    assert appendix - 1 in BODY_PAGES, f"{client}: {appendix - 1} pages before the appendix"
 
 
 @pytest.mark.parametrize(("client", "confidential", "label"), [

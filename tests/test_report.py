@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cemlab import plots, report
 from cemlab import sections as report_sections
@@ -527,3 +529,21 @@ def test_executive_summary_page_escapes_and_ranks_and_hides_suppressed_practices
     assert "Net Promoter Score: 17 (+15 points since the previous wave, p = 0.001)" in page
     no_target = report.executive_summary_html(summary).data
     assert "Gap to target" not in no_target and "Gap to target" in page
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=st.integers(0, 3), figures=st.integers(0, 25), per_part=st.integers(1, 9))
+def test_appendix_parts_keep_every_figure_once_each_part_led_by_the_statement(
+        words, figures, per_part):
+    # a wide appendix table laid out in parts a page wide: no figure lost or repeated
+    columns = [f"text {i}" for i in range(words)] + [f"figure {i}" for i in range(figures)]
+    shown = pd.DataFrame([[f"{c} row {r}" for c in columns] for r in range(3)], columns=columns)
+    parts = report.appendix_parts(shown, list(range(words)), per_part=per_part)
+    shown_figures = [c for part, _ in parts for c in part.columns if c.startswith("figure")]
+    assert shown_figures == [c for c in columns if c.startswith("figure")]
+    for part, text_positions in parts:
+        assert len([c for c in part.columns if c.startswith("figure")]) <= max(per_part, figures
+                                                                               if not words else 0)
+        if words:
+            assert part.columns[0] == "text 0" and text_positions[0] == 0
+        assert part.index.equals(shown.index)
