@@ -306,3 +306,15 @@ def test_the_installed_wheel_renders_a_report_outside_the_checkout(built_wheel, 
     tables = {p.name for p in (report / "tables").glob("*.csv")}
     assert {"key_figures.csv", "scorecard.csv", "nps.csv", "drivers.csv"} <= tables, tables
     assert (work / "reports" / "index.html").is_file()
+
+
+def test_every_image_the_readme_shows_is_in_the_repository():
+    # the screenshots of the demo reports (docs/screenshots/) are files of the checkout, PNGs
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert len([i for i in images if i.startswith("docs/screenshots/")]) >= 12, images
+    for image in images:
+        path = root / image
+        assert path.is_file(), f"README shows {image}, which is not in the repository"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{image} is not a PNG"
