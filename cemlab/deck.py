@@ -298,7 +298,7 @@ class _Deck:
             facts.append(f"{_('Wave')}: {params.wave}")
         facts.append(f"{_('Respondents')}: {respondents}")
         facts.append(f"{_('Date')}: {self.date}")
-        lines = [params.branding.name, " · ".join(facts), _("Confidential")]
+        lines = [params.branding.shown_name(_), " · ".join(facts), _("Confidential")]
         if subtitle is None:
             subtitle = slide.shapes.add_textbox(margin, int(height * 0.55), width - 2 * margin,
                                                 int(height * 0.3))
@@ -368,7 +368,7 @@ class _Deck:
                 placeholder.element.getparent().remove(placeholder.element)
         footer = slide.shapes.add_textbox(margin, footer_top, width - 2 * margin,
                                           int(height * 0.05))
-        _set_text(footer, [f"{self.params.branding.name} · {self.params.client} · "
+        _set_text(footer, [f"{self.params.branding.shown_name(self._)} · {self.params.client} · "
                            f"{self._('Confidential')}"], size=9, color="666666")
         return slide, frame
 

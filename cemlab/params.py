@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -253,6 +254,12 @@ class Branding(_Strict):
 
     _logo = field_validator("logo", mode="before")(_logo_file)
     _pptx_template = field_validator("pptx_template", mode="before")(_pptx_file)
+
+    def shown_name(self, gettext: Callable[[str], str]) -> str:
+        """The name as a report shows it: cemlab's own default is text of the report, in its
+        language (``gettext``); a consultancy's name is kept as written."""
+        default = type(self).model_fields["name"].default
+        return gettext(default) if self.name == default else self.name
 
 
 class _DataSource(_Strict):

@@ -119,7 +119,7 @@ def cover(
     _ = lang.gettext
     branding = branding or Branding()
     # cemlab's own default name is text of the report, in its language; a consultancy's is kept
-    brand = _(branding.name) if branding.name == Branding().name else branding.name
+    brand = branding.shown_name(_)
     sizes = {level: int(n) for level, n in group_sizes.items()}
     total = sum(sizes.values())
     hidden = [level for level, n in sizes.items() if n < min_group_size]

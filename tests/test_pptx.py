@@ -305,6 +305,13 @@ def test_a_polish_report_has_a_polish_deck(rendered):
     assert all(pl.gettext(t) != t for t in TITLES.values())
     cover = presentation.slides[0].placeholders[1].text_frame.text
     assert "Poufne" in cover and "Respondenci" in cover
+    # cemlab's default consultancy name is text of the deck, in Polish, on the cover and in
+    # every slide's footer (a consultancy's own name would be kept as written)
+    default_name = load_params(ROOT / "params" / "bank-wislany.yaml").branding.name
+    assert pl.gettext(default_name) != default_name
+    everything = " ".join(shape.text_frame.text for slide in presentation.slides
+                          for shape in slide.shapes if shape.has_text_frame)
+    assert default_name not in everything and pl.gettext(default_name) in cover
     [table] = tables(slide_titled(presentation, pl.gettext(TITLES["scorecard"])))
     assert all(re.fullmatch(r"\d+,\d", row[1]) for row in table[1:])  # decimal comma
     statements = load_instrument("cem-maturity")
