@@ -474,30 +474,17 @@ class _Deck:
         _set_lines(box, lines, size=_fit_size(lines, text_frame))
 
     def strengths(self, table: pd.DataFrame) -> list[str]:
-        """The three practices with the highest means, as `cemlab.summary` words them."""
-        _ = self._
+        """The three practices with the highest means, in `cemlab.summary`'s words."""
+        from cemlab.summary import strength_sentence
+
         target = self.params.target
-        sentences = []
-        for row in table[table["mean"].notna()].head(3).itertuples():
-            if target is not None:
-                distance = round(row.gap_to_target, 1)
-                if distance > 0:
-                    template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of "
-                                 "{total}, {distance} above the target of {target}.")
-                elif distance < 0:
-                    template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of "
-                                 "{total}, {distance} below the target of {target}.")
-                else:
-                    template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of "
-                                 "{total}, at the target of {target}.")
-            else:
-                template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of "
-                             "{total}.")
-            sentences.append(template.format(
-                practice=row.practice, mean=self.number(row.mean), scale=self.scale,
-                distance=self.number(abs(row.gap_to_target)) if target is not None else "",
-                target=self.number(target), rank=int(row.rank), total=len(table)))
-        return sentences
+        return [
+            strength_sentence(
+                self.lang, practice=row.practice, mean=float(row.mean), rank=int(row.rank),
+                total=len(table), scale=self.scale, target=target,
+                gap_to_target=float(row.gap_to_target) if target is not None else None)
+            for row in table[table["mean"].notna()].head(3).itertuples()
+        ]
 
     def priorities(self, table: pd.DataFrame) -> list[str]:
         """The summary's priorities (`cemlab.summary.executive_summary`): the significant key

@@ -426,7 +426,6 @@ def _chromium_for(pdf: bool) -> str | None:
 def _check_notebook(notebook: str | Path) -> Path:
     """The report notebook's path, once it is known to be a notebook render can give a client's
     values to: a Jupyter notebook with a cell tagged ``parameters``."""
-    import nbformat
 
     path = Path(notebook).resolve()
     if path == DEFAULT_NOTEBOOK and not path.is_file():
@@ -439,14 +438,7 @@ def _check_notebook(notebook: str | Path) -> Path:
             f"{notebook}: no such notebook. Fix: give the path of your report notebook, or "
             f"write a copy of the built-in one to start from with: cemlab template {notebook}"
         )
-    try:
-        nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
-    except Exception as exc:  # not JSON, not a notebook, not UTF-8: nbformat says which
-        raise RenderError(
-            f"{notebook}: not a Jupyter notebook ({_one_line(str(exc))}). Fix: give an .ipynb "
-            "file saved by JupyterLab"
-        ) from None
+    nb = _read_notebook(path, notebook)
     if not any("parameters" in cell.metadata.get("tags", []) for cell in nb.cells):
         raise RenderError(
             f"{notebook}: no cell is tagged 'parameters', so a client's values cannot be set. "
@@ -455,6 +447,22 @@ def _check_notebook(notebook: str | Path) -> Path:
             "built-in report: cemlab template new_report.ipynb"
         )
     return path
+
+
+def _read_notebook(path: Path, shown: str | Path) -> Any:
+    """The notebook at ``path``, validated; a file that is not one is a one-line `RenderError`
+    naming it as the user gave it (``shown``)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # not JSON, not a notebook, not UTF-8: nbformat says which
+        raise RenderError(
+            f"{shown}: not a Jupyter notebook ({_one_line(str(exc))}). Fix: give an .ipynb "
+            "file saved by JupyterLab"
+        ) from None
+    return nb
 
 
 def write_report_template(path: str | Path, *, force: bool = False) -> Path:
@@ -1297,20 +1305,12 @@ def render_notebook(
         The files written. They appear together at the end, or not at all: a cell that fails
         raises `RenderError` naming the cell, and the folder keeps what it held before.
     """
-    import nbformat
     import papermill
 
     source = Path(notebook).resolve()
     if not source.is_file():
         raise RenderError(f"{notebook}: no such notebook")
-    try:
-        nb = nbformat.read(source, as_version=4)
-        nbformat.validate(nb)
-    except Exception as exc:  # not JSON, not a notebook, not UTF-8: nbformat says which
-        raise RenderError(
-            f"{notebook}: not a Jupyter notebook ({_one_line(str(exc))}). Fix: give an .ipynb "
-            "file saved by JupyterLab"
-        ) from None
+    nb = _read_notebook(source, notebook)
     if not any(cell.source.strip() for cell in nb.cells):
         raise RenderError(
             f"{notebook}: the notebook is empty, there is nothing to present. Fix: open it in "

@@ -119,29 +119,40 @@ def _overall(table: pd.DataFrame) -> float | None:
     return float(shown.mean()) if len(shown) else None
 
 
+def strength_sentence(lang: Language, *, practice: str, mean: float, rank: int, total: int,
+                      scale: str, target: float | None, gap_to_target: float | None) -> str:
+    """One strength as the summary words it ("Leadership: 7.1 on the 1-10 scale, ranked 2 of
+    10, 0.1 above the target of 7.0."); the deck quotes the same sentence (`cemlab.deck`)."""
+    _ = lang.gettext
+    if target is not None:
+        distance = round(gap_to_target, 1)
+        if distance > 0:
+            template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}, "
+                         "{distance} above the target of {target}.")
+        elif distance < 0:
+            template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}, "
+                         "{distance} below the target of {target}.")
+        else:
+            template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}, "
+                         "at the target of {target}.")
+    else:
+        template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}.")
+    return template.format(
+        practice=practice, mean=lang.number(mean), scale=scale,
+        distance=lang.number(abs(gap_to_target)) if target is not None else "",
+        target=lang.number(target), rank=rank, total=total)
+
+
 def _strengths(w: _Writer, table: pd.DataFrame, target: float | None) -> list[Point]:
-    _ = w.lang.gettext
     points = []
     for row in table[table["mean"].notna()].head(POINTS).itertuples():
         figures = {"mean": float(row.mean), "rank": int(row.rank)}
         if target is not None:
             figures["gap_to_target"] = row.gap_to_target
-            distance = round(row.gap_to_target, 1)
-            if distance > 0:
-                template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}, "
-                             "{distance} above the target of {target}.")
-            elif distance < 0:
-                template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}, "
-                             "{distance} below the target of {target}.")
-            else:
-                template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}, "
-                             "at the target of {target}.")
-        else:
-            template = _("{practice}: {mean} on the {scale} scale, ranked {rank} of {total}.")
-        sentence = template.format(practice=row.practice, mean=w.lang.number(row.mean),
-                                   scale=w.scale, distance=w.lang.number(abs(row.gap_to_target)),
-                                   target=w.lang.number(target), rank=int(row.rank),
-                                   total=len(table))
+        sentence = strength_sentence(
+            w.lang, practice=row.practice, mean=row.mean, rank=int(row.rank), total=len(table),
+            scale=w.scale, target=target,
+            gap_to_target=row.gap_to_target if target is not None else None)
         points.append(Point("practice", row.practice, sentence, figures))
     return points
 
