@@ -552,10 +552,6 @@ def attempt(analysis: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | 
         return None, str(exc)
 
 
-#: Dimensions of a feedback instrument that hold outcomes (overall satisfaction), not drivers.
-OUTCOME_DIMENSIONS = ("overall",)
-
-
 def journey_drivers(feedback: Survey | None) -> list[str] | None:
     """`cemlab.drivers.journey_drivers`: the one definition of the key drivers, kept here for
     the notebooks that call it from the report module."""
